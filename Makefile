@@ -1,0 +1,46 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+# llama-cpp-python compiles llama.cpp on first install; use both cores.
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# Importing litellm must never reach for the network.
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: run test bench install install-test train clean help
+
+help:
+	@echo "make run    create .venv, install aha, start the TUI on the embedded model"
+	@echo "make test   create .venv, install aha with test extras, run the whole suite"
+	@echo "make bench  print start-up, answer and router figures beside same-run baselines"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	@echo "Installing aha (the first install compiles llama.cpp: about 10-15 minutes on 2 cores)"
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(VENV)/bin/aha $(ARGS)
+
+# pytest exits 5 when it collected nothing: that is a failure, never a silent pass.
+test: install-test
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+bench: install-test
+	$(PY) -m scripts.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,160 @@
+"""Configuration: TOML file + `AHA_*` environment variables, validated by pydantic-settings.
+
+The defaults need no file: the fast route is the embedded SmolLM2 model, the deep route points at
+an OpenAI-compatible server on 127.0.0.1:8000 (vLLM's default port) and is used only when it
+answers. Secrets never live here: a route names the environment variable or keyring entry that
+holds its key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from app import paths
+
+
+class RouteConfig(BaseModel):
+    """One named route: an in-process GGUF model, or anything litellm can reach."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: Literal["llama_cpp", "litellm"] = "litellm"
+    # litellm model string ("openai/auto", "ollama/llama3", ...). For llama_cpp, a label.
+    model: str = "auto"
+    api_base: str | None = None
+    # Name of the environment variable holding the key (keys never go in this file).
+    api_key_env: str | None = None
+    gguf: str | None = Field(default=None, description="GGUF path; empty = embedded SmolLM2")
+    n_ctx: int = Field(default=2048, ge=128)
+    n_gpu_layers: int = 0
+    max_tokens: int = Field(default=512, ge=1)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    timeout: float = Field(default=60.0, gt=0)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+def default_routes() -> dict[str, RouteConfig]:
+    return {
+        "fast": RouteConfig(engine="llama_cpp", model="SmolLM2-135M-Instruct", max_tokens=512),
+        "deep": RouteConfig(
+            engine="litellm",
+            model="openai/auto",
+            api_base="http://127.0.0.1:8000/v1",
+            max_tokens=2048,
+        ),
+    }
+
+
+class RouterConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class UIConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    theme: str = "aha-dark"
+    # Load the embedded model in the background once the first frame is up, so the first
+    # answer does not wait for it.
+    preload_model: bool = True
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AHA_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    router: RouterConfig = Field(default_factory=RouterConfig)
+    routes: dict[str, RouteConfig] = Field(default_factory=default_routes)
+    ui: UIConfig = Field(default_factory=UIConfig)
+
+    @field_validator("routes", mode="before")
+    @classmethod
+    def _routes_refine_defaults(cls, value: Any) -> Any:
+        """`[routes.deep] api_base = ...` (or AHA_ROUTES__DEEP__API_BASE) keeps deep's other
+        defaults instead of replacing the whole route; unknown names are new routes."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, Any] = {n: r.model_dump() for n, r in default_routes().items()}
+        for name, given in value.items():
+            if isinstance(given, RouteConfig):
+                given = given.model_dump(exclude_unset=True)
+            if isinstance(given, dict) and name in merged:
+                merged[name] = {**merged[name], **given}
+            else:
+                merged[name] = given
+        return merged
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file (passed as init values); no .env or secrets dir.
+        return (env_settings, init_settings)
+
+
+class ConfigError(Exception):
+    """A config problem, phrased as one line for the user: file, line, what is wrong."""
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best-effort line of the offending key in the TOML text, for the error message.
+
+    Looks for the deepest key of `loc` under its table header (`[router]` then `threshold =`);
+    falls back to the header line when the key itself is missing.
+    """
+    keys = [str(k) for k in loc]
+    lines = [ln.strip() for ln in text.splitlines()]
+    for split in range(len(keys) - 1, -1, -1):
+        header = "[" + ".".join(keys[:split]) + "]" if split else None
+        key = keys[split]
+        current: str | None = None
+        for number, line in enumerate(lines, start=1):
+            if line.startswith("["):
+                current = line.replace(" ", "")
+                continue
+            if current == header and line.split("=", 1)[0].strip() == key:
+                return number
+        if header is not None and header in (ln.replace(" ", "") for ln in lines):
+            return [ln.replace(" ", "") for ln in lines].index(header) + 1
+    return None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the config; raise ConfigError with a one-line message when it is bad."""
+    path = path or paths.config_path()
+    data: dict[str, Any] = {}
+    text = ""
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        where = ".".join(str(p) for p in loc) or "config"
+        line = _line_of(text, loc) if text else None
+        place = f"{path}, line {line}" if line else (str(path) if text else "environment")
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{place}: {where}: {error['msg']}{more}") from None

@@ -1,0 +1,13 @@
+"""SQLite storage for aha: sessions and message trees, through sqlite-utils.
+
+This package never imports Textual or the model backends: widgets and the CLI reach the database
+only through the repositories here, which return plain dataclasses.
+"""
+
+from __future__ import annotations
+
+from storage.db import open_database
+from storage.models import Message, MessageStatus, Session
+from storage.repository import Store
+
+__all__ = ["Message", "MessageStatus", "Session", "Store", "open_database"]
