@@ -1,0 +1,44 @@
+"""Named routes from config -> engines, built once and on demand."""
+
+from __future__ import annotations
+
+from app.backend.engine import Engine
+from app.config import RouteConfig, Settings
+
+
+class UnknownRoute(KeyError):
+    pass
+
+
+class Engines:
+    """Engines for the configured routes, created on first use (creation imports nothing heavy)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engines: dict[str, Engine] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.settings.routes)
+
+    def config(self, name: str) -> RouteConfig:
+        try:
+            return self.settings.routes[name]
+        except KeyError:
+            raise UnknownRoute(name) from None
+
+    def get(self, name: str) -> Engine:
+        engine = self._engines.get(name)
+        if engine is None:
+            engine = self._engines[name] = self._build(name, self.config(name))
+        return engine
+
+    @staticmethod
+    def _build(name: str, config: RouteConfig) -> Engine:
+        if config.engine == "llama_cpp":
+            from app.backend.llama_cpp_engine import LlamaCppEngine
+
+            return LlamaCppEngine(config)
+        from app.backend.litellm_engine import LiteLLMEngine
+
+        return LiteLLMEngine(name, config)

@@ -1,0 +1,211 @@
+"""One prompt's journey, shared by the TUI and the CLI: store, route, stream, persist.
+
+1. The user's text is written to SQLite before anything else can fail.
+2. The router scores the prompt; a deep decision falls back to fast (with the reason on the
+   badge) when the deep route is not configured or does not answer.
+3. The assistant row is created `streaming` with the decision on it.
+4. Events stream from the engine; partial text is flushed at most every 0.5 s, so a killed
+   process loses at most that much; the row ends `complete`, `cancelled` or `error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from app.backend.engine import Availability, Engine
+from app.backend.events import ChatMessage, Content, Done, Failed, StreamEvent, Thinking, Usage
+from app.backend.registry import Engines
+from app.config import Settings
+from app.router import RouteDecision, Router
+from app.sanitize import StreamSanitizer
+from storage import Message, MessageStatus, Store
+from storage.repository import RouteRecord
+
+SYSTEM_PROMPT = (
+    "You are aha, a concise assistant for thinking and writing: brainstorming research "
+    "problems and drafting posts. Answer clearly, in Markdown."
+)
+FLUSH_INTERVAL_S = 0.5
+
+
+@dataclass
+class Turn:
+    """A prompt that has been stored and routed, with its assistant row waiting."""
+
+    session_id: str
+    user: Message
+    assistant: Message
+    decision: RouteDecision
+    route: str
+    engine: Engine | None
+    note: str | None = None
+    # Set when the stream ends: the stored assistant message in its final state.
+    final: Message | None = None
+
+
+@dataclass
+class _Progress:
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    dirty: bool = False
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    first_token_ms: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.content)
+
+    @property
+    def thoughts(self) -> str:
+        return "".join(self.reasoning)
+
+
+class ChatService:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        engines: Engines | None = None,
+        router: Router | None = None,
+        flush_interval: float = FLUSH_INTERVAL_S,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.engines = engines or Engines(settings)
+        self.router = router or Router(threshold=settings.router.threshold)
+        self.flush_interval = flush_interval
+
+    # Routing --------------------------------------------------------------------------------
+
+    async def availability(self, route: str) -> Availability:
+        if route not in self.engines.names:
+            return Availability(False, f"no '{route}' route configured")
+        return await self.engines.get(route).check()
+
+    async def _resolve(self, decision: RouteDecision) -> tuple[str, str | None, str | None]:
+        """(route to use, note for the badge, error if nothing can answer)."""
+        wanted = decision.route
+        available = await self.availability(wanted)
+        if available.ok:
+            return wanted, None, None
+        if wanted != "fast" and not decision.forced:
+            fast = await self.availability("fast")
+            if fast.ok:
+                return "fast", f"{wanted} route unavailable: {available.detail}", None
+        return wanted, None, f"{wanted} route unavailable: {available.detail}"
+
+    # Turns ----------------------------------------------------------------------------------
+
+    async def begin_turn(
+        self,
+        session_id: str,
+        prompt: str,
+        parent_id: str | None = None,
+        force_route: str | None = None,
+    ) -> Turn:
+        if parent_id is None:
+            session = self.store.get_session(session_id)
+            parent_id = session.active_leaf_id if session else None
+        user = self.store.add_user_message(session_id, parent_id, prompt)
+        decision = self.router.decide(prompt, force=force_route)
+        route, note, error = await self._resolve(decision)
+        engine = None if error else self.engines.get(route)
+        record = RouteRecord(
+            route=route,
+            model=engine.model_label if engine else self.engines.config(route).model
+            if route in self.engines.names
+            else "",
+            score=decision.score,
+            threshold=decision.threshold,
+            reasons=decision.reasons,
+            note=note or error,
+        )
+        assistant = self.store.start_assistant(session_id, user.id, record)
+        turn = Turn(session_id, user, assistant, decision, route, engine, note or error)
+        if error:
+            turn.final = self.store.finish_assistant(assistant.id, MessageStatus.ERROR, "", error=error)
+        return turn
+
+    def context_for(self, user_message_id: str) -> list[ChatMessage]:
+        """The active branch, root to this prompt: text only, never reasoning, never failures."""
+        messages: list[ChatMessage] = [{"role": "system", "content": SYSTEM_PROMPT}]
+        for message in self.store.thread(user_message_id):
+            if message.role == "assistant" and (
+                message.status is MessageStatus.ERROR or not message.content.strip()
+            ):
+                continue
+            messages.append({"role": message.role, "content": message.content})
+        return messages
+
+    async def stream_turn(self, turn: Turn) -> AsyncIterator[StreamEvent]:
+        """Stream the answer, persisting as it goes. Yields sanitised events for display."""
+        if turn.engine is None or turn.final is not None:
+            if turn.final and turn.final.error:
+                yield Failed(turn.final.error)
+            return
+        progress = _Progress()
+        content_clean, reasoning_clean = StreamSanitizer(), StreamSanitizer()
+        started = time.perf_counter()
+        status, error = MessageStatus.COMPLETE, None
+        flusher = asyncio.create_task(self._flush_periodically(turn.assistant.id, progress))
+        try:
+            async for event in turn.engine.stream(self.context_for(turn.user.id)):
+                if isinstance(event, Content | Thinking):
+                    clean = (content_clean if isinstance(event, Content) else reasoning_clean).feed(
+                        event.text
+                    )
+                    if not clean:
+                        continue
+                    if progress.first_token_ms is None:
+                        progress.first_token_ms = (time.perf_counter() - started) * 1000
+                    (progress.content if isinstance(event, Content) else progress.reasoning).append(clean)
+                    progress.dirty = True
+                    yield type(event)(clean)
+                elif isinstance(event, Usage):
+                    progress.prompt_tokens = event.prompt_tokens or progress.prompt_tokens
+                    progress.completion_tokens = event.completion_tokens or progress.completion_tokens
+                    yield event
+                elif isinstance(event, Failed):
+                    status, error = MessageStatus.ERROR, event.message
+                    yield event
+                    return
+                elif isinstance(event, Done):
+                    tail = content_clean.flush()
+                    if tail:
+                        progress.content.append(tail)
+                        yield Content(tail)
+                    if not progress.text.strip() and not progress.thoughts.strip():
+                        status, error = MessageStatus.ERROR, "the model returned an empty answer"
+                        yield Failed(error)
+                        return
+                    yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            status, error = MessageStatus.CANCELLED, None
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug in a stream must not lose the text
+            status, error = MessageStatus.ERROR, f"{type(exc).__name__}: {exc}"
+            yield Failed(error)
+        finally:
+            flusher.cancel()
+            turn.final = self.store.finish_assistant(
+                turn.assistant.id,
+                status,
+                progress.text,
+                progress.thoughts,
+                error=error,
+                prompt_tokens=progress.prompt_tokens,
+                completion_tokens=progress.completion_tokens,
+                first_token_ms=progress.first_token_ms,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+
+    async def _flush_periodically(self, message_id: str, progress: _Progress) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval / 2)
+            if progress.dirty:
+                progress.dirty = False
+                self.store.save_progress(message_id, progress.text, progress.thoughts)
