@@ -1,0 +1,1 @@
+"""One module per CLI command; each imports only what it needs."""

@@ -1,0 +1,104 @@
+"""`aha ask`: one prompt, streamed to stdout, stored as a session exactly as the TUI stores it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from app import paths
+from app.backend.events import Content, Failed, Thinking
+from app.chat import ChatService
+from app.config import Settings
+from storage import MessageStatus, Store
+
+
+def _prompt_from(args: argparse.Namespace) -> str | None:
+    if args.prompt and args.prompt != "-":
+        return str(args.prompt)
+    if sys.stdin is None or sys.stdin.isatty():
+        return None
+    return sys.stdin.read()
+
+
+def _apply_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
+    updates = {}
+    if args.max_tokens is not None:
+        updates["max_tokens"] = args.max_tokens
+    if args.temperature is not None:
+        updates["temperature"] = args.temperature
+    if not updates:
+        return settings
+    routes = {name: r.model_copy(update=updates) for name, r in settings.routes.items()}
+    return settings.model_copy(update={"routes": routes})
+
+
+def badge_line(route: str, model: str, reasons: tuple[str, ...], note: str | None) -> str:
+    parts = [route, model]
+    if reasons:
+        parts.append(", ".join(reasons[:2]))
+    if note:
+        parts.append(note)
+    return "[" + " · ".join(parts) + "]"
+
+
+async def _ask(service: ChatService, session_id: str, prompt: str, args: argparse.Namespace) -> int:
+    turn = await service.begin_turn(session_id, prompt, force_route=args.route)
+    out, err = sys.stdout, sys.stderr
+    if not args.json:
+        err.write(
+            badge_line(turn.route, turn.assistant.model or "", turn.decision.reasons, turn.note)
+            + "\n"
+        )
+        err.flush()
+    failed: str | None = None
+    async for event in service.stream_turn(turn):
+        if isinstance(event, Content) and not args.json:
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, Thinking) and args.thinking and not args.json:
+            err.write(event.text)
+            err.flush()
+        elif isinstance(event, Failed):
+            failed = event.message
+    final = turn.final
+    assert final is not None
+    if args.json:
+        session = service.store.get_session(session_id)
+        record = {
+            "session": {"id": session_id, "title": session.title if session else ""},
+            "prompt": turn.user.to_dict(),
+            "answer": final.to_dict(),
+            "decision": turn.decision.to_dict(),
+        }
+        out.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    elif final.content and not final.content.endswith("\n"):
+        out.write("\n")
+    if failed:
+        err.write(f"aha: {failed}\n")
+    return 0 if final.status is MessageStatus.COMPLETE else 1
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    prompt = _prompt_from(args)
+    if not prompt or not prompt.strip():
+        print("aha ask: give a prompt as an argument or on stdin", file=sys.stderr)
+        return 2
+    store = Store.open(paths.database_path())
+    store.recover_interrupted()
+    if args.session:
+        session = store.get_session(args.session)
+        if session is None:
+            print(f"aha ask: no session {args.session}", file=sys.stderr)
+            return 2
+    else:
+        session = store.create_session()
+    service = ChatService(store, _apply_overrides(settings, args))
+    try:
+        return asyncio.run(_ask(service, session.id, prompt, args))
+    except KeyboardInterrupt:
+        sys.stderr.write("\naha: cancelled (the partial answer is kept)\n")
+        return 130
+    finally:
+        store.close()
