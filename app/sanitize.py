@@ -22,9 +22,13 @@ _SEQUENCE = re.compile(
 )
 # Remaining C0 controls except tab and newline, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# An escape that has started but not finished at the end of a chunk.
+# An escape that has started but not finished at the end of a chunk. A string sequence (OSC,
+# DCS, ...) counts as unfinished only while no terminator follows its introducer: otherwise the
+# text after a complete sequence would be held back, and dropped by `flush`.
+_UNTERMINATED = r"(?:(?!\x07|\x1b\\|\x9c).)*"
 _UNFINISHED = re.compile(
-    r"(?:\x1b(?:\[[0-?]*[ -/]*|[\]PX^_].*|[ -/]*)?|[\x9b][0-?]*[ -/]*|[\x90\x98\x9d\x9e\x9f].*)\Z",
+    r"(?:\x1b(?:\[[0-?]*[ -/]*|[\]PX^_]" + _UNTERMINATED + r"|[ -/]*)?"
+    r"|[\x9b][0-?]*[ -/]*|[\x90\x98\x9d\x9e\x9f]" + _UNTERMINATED + r")\Z",
     re.DOTALL,
 )
 # Longest escape string we hold back waiting for its terminator; past this it is dropped.

@@ -1,0 +1,1 @@
+"""The Textual application: the App, its screens and their stylesheets."""

@@ -1,0 +1,91 @@
+"""The aha Textual application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from app import paths
+from app.chat import ChatService
+from app.config import Settings
+from app.ui.main_screen import MainScreen
+from storage import Store
+from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
+
+# Give the first frame a moment before the model loads in the background.
+PRELOAD_DELAY_S = 0.3
+
+
+class AhaApp(App[None]):
+    TITLE = "aha"
+    CSS_PATH = "aha.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        database_path: Path | str | None = None,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.database_path = database_path or paths.database_path()
+        self.requested_theme = theme or settings.ui.theme
+        self.store: Store
+        self.chat: ChatService
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        register_themes(self)
+        if self.requested_theme in self.available_themes:
+            self.theme = self.requested_theme
+        else:
+            self.theme = DEFAULT_THEME
+            self.notify(
+                f"Unknown theme {self.requested_theme!r}; using {DEFAULT_THEME}.",
+                severity="warning",
+            )
+        self.store = Store.open(self.database_path)
+        recovered = self.store.recover_interrupted()
+        self.chat = ChatService(self.store, self.settings)
+        self.push_screen(MainScreen())
+        if recovered:
+            self.notify(
+                f"{recovered} answer(s) were cut off when aha last stopped; "
+                "their text is kept, marked interrupted."
+            )
+        if self.settings.ui.preload_model:
+            self.set_timer(PRELOAD_DELAY_S, self._start_preload)
+
+    def _start_preload(self) -> None:
+        self.run_worker(self._preload_fast_model, thread=True, group="preload", exit_on_error=False)
+
+    def _preload_fast_model(self) -> None:
+        """Load the embedded model off the UI thread so the first answer doesn't wait for it."""
+        engine = self.chat.engines.get("fast") if "fast" in self.chat.engines.names else None
+        warm_up = getattr(engine, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where a failed worker becomes a notification instead of a crash."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", title="Error", severity="error")
+
+    def on_unmount(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
+
+
+def run_tui(settings: Settings, theme: str | None = None) -> int:
+    AhaApp(settings, theme=theme).run()
+    return 0

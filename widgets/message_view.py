@@ -1,0 +1,170 @@
+"""One message in the conversation: the user's prompt, or an answer with badge and status."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets._markdown import MarkdownStream
+
+from storage import Message, MessageStatus
+from widgets.route_badge import RouteBadge
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class UserMessage(Static):
+    """The user's prompt, shown as typed (no Markdown: it is the user's literal text)."""
+
+    DEFAULT_CSS = """
+    UserMessage {
+        height: auto;
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border-left: thick $primary;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, text: str, message_id: str | None = None) -> None:
+        super().__init__(text, markup=False)
+        self.message_id = message_id
+
+
+class AssistantMessage(Vertical):
+    """An answer: badge, optional thinking block, Markdown body, then a status line.
+
+    While streaming, a spinner shows the elapsed seconds until the first words arrive; text is
+    appended through `Markdown.get_stream()` so a long answer is never re-rendered per token.
+    """
+
+    DEFAULT_CSS = """
+    AssistantMessage {
+        height: auto;
+        margin: 1 0 0 0;
+        padding: 0 1;
+    }
+    AssistantMessage > .waiting { color: $text-muted; height: 1; }
+    AssistantMessage > .status { color: $text-muted; height: auto; }
+    AssistantMessage.-error > .status { color: $error; }
+    AssistantMessage.-cancelled > .status, AssistantMessage.-interrupted > .status {
+        color: $warning;
+    }
+    AssistantMessage > Markdown { margin: 0; padding: 0; }
+    AssistantMessage > Collapsible { margin: 0; padding: 0; }
+    """
+
+    def __init__(
+        self,
+        route: str,
+        model: str,
+        reasons: tuple[str, ...] = (),
+        score: float | None = None,
+        note: str | None = None,
+        content: str = "",
+        message_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.message_id = message_id
+        self.badge = RouteBadge(route, model, reasons, score, note)
+        self.body = Markdown(content)
+        self.waiting = Static("", classes="waiting")
+        self.status = Static("", classes="status", markup=False)
+        self._stream: MarkdownStream | None = None
+        self._started = time.monotonic()
+        self._first_text_at: float | None = None
+        self._thinking: Collapsible | None = None
+        self._thinking_text: Static | None = None
+        self._thinking_parts: list[str] = []
+        self._timer = None
+
+    @classmethod
+    def from_message(cls, message: Message) -> AssistantMessage:
+        view = cls(
+            message.route or "?",
+            message.model or "",
+            message.route_reasons,
+            message.route_score,
+            message.route_note,
+            content=message.content,
+            message_id=message.id,
+        )
+        view._final_status = message  # applied on mount
+        return view
+
+    def compose(self) -> ComposeResult:
+        yield self.badge
+        yield self.waiting
+        yield self.body
+        yield self.status
+
+    def on_mount(self) -> None:
+        final: Message | None = getattr(self, "_final_status", None)
+        if final is not None:
+            self.waiting.display = False
+            self.show_final(final)
+        else:
+            self._timer = self.set_interval(0.1, self._tick)
+            self._tick()
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self._started
+        frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
+        if self._first_text_at is None:
+            self.waiting.update(f"{frame} waiting for the model… {elapsed:.1f} s")
+        if self._thinking is not None and self._first_text_at is None:
+            self._thinking.title = f"Thinking… {elapsed:.1f} s"
+
+    async def append(self, text: str) -> None:
+        if self._first_text_at is None:
+            self._first_text_at = time.monotonic()
+            self.waiting.display = False
+            if self._thinking is not None:
+                self._thinking.collapsed = True
+                self._thinking.title = f"Thought for {self._first_text_at - self._started:.1f} s"
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.body)
+        await self._stream.write(text)
+
+    async def append_thinking(self, text: str) -> None:
+        if self._thinking is None:
+            self._thinking_text = Static("", markup=False)
+            self._thinking = Collapsible(self._thinking_text, title="Thinking…", collapsed=False)
+            await self.mount(self._thinking, before=self.body)
+        self._thinking_parts.append(text)
+        assert self._thinking_text is not None
+        self._thinking_text.update("".join(self._thinking_parts))
+
+    async def finish(self, message: Message | None) -> None:
+        """Stop the spinner and the stream, and show how the answer ended."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.waiting.display = False
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        if message is not None:
+            self.message_id = message.id
+            self.badge.route, self.badge.model = message.route or "?", message.model or ""
+            self.badge.refresh()
+            if message.content != self.body.source:
+                await self.body.update(message.content)
+            self.show_final(message)
+
+    def show_final(self, message: Message) -> None:
+        status = message.status
+        self.set_class(status is MessageStatus.ERROR, "-error")
+        self.set_class(status is MessageStatus.CANCELLED, "-cancelled")
+        self.set_class(status is MessageStatus.INTERRUPTED, "-interrupted")
+        if status is MessageStatus.COMPLETE:
+            seconds = (message.duration_ms or 0) / 1000
+            tokens = message.completion_tokens
+            self.status.update(f"{tokens} tokens · {seconds:.1f} s" if tokens else f"{seconds:.1f} s")
+        elif status is MessageStatus.CANCELLED:
+            self.status.update("cancelled · the partial answer is kept")
+        elif status is MessageStatus.INTERRUPTED:
+            self.status.update("interrupted · aha stopped while this answer streamed")
+        elif status is MessageStatus.ERROR:
+            self.status.update(f"error: {message.error or 'unknown'}")
