@@ -30,12 +30,13 @@ def _stream(router: Router) -> int:
             continue
         try:
             item = json.loads(line)
-            prompt = item["prompt"] if isinstance(item, dict) else None
-            if not isinstance(prompt, str):
-                raise ValueError('expected an object like {"prompt": "..."}')
-        except (ValueError, KeyError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).strip("'")
-            print(json.dumps({"error": f"line {number}: {detail}"}), flush=True)
+        except json.JSONDecodeError as exc:
+            item, problem = None, f"not JSON ({exc.msg})"
+        else:
+            problem = 'expected an object like {"prompt": "..."}'
+        prompt = item.get("prompt") if isinstance(item, dict) else None
+        if not isinstance(prompt, str):
+            print(json.dumps({"error": f"line {number}: {problem}"}), flush=True)
             status = 1
             continue
         decision = router.decide(prompt)
