@@ -21,7 +21,8 @@ PRELOAD_DELAY_S = 0.3
 
 class AhaApp(App[None]):
     TITLE = "aha"
-    CSS_PATH = "aha.tcss"
+    # Absolute, so subclasses defined elsewhere (tests, bench) still find it.
+    CSS_PATH = Path(__file__).parent / "aha.tcss"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]

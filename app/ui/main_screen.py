@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +22,7 @@ from widgets.session_list import SessionList
 
 
 class MainScreen(Screen[None]):
-    CSS_PATH = "main_screen.tcss"
+    CSS_PATH = Path(__file__).parent / "main_screen.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel answer", id="conversation.cancel"),
         Binding("ctrl+n", "new_session", "New session", id="session.new"),
