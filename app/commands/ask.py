@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from contextlib import aclosing
 
 from app import paths
 from app.backend.events import Content, Failed, Thinking
@@ -53,15 +54,16 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
         )
         err.flush()
     failed: str | None = None
-    async for event in service.stream_turn(turn):
-        if isinstance(event, Content) and not args.json:
-            out.write(event.text)
-            out.flush()
-        elif isinstance(event, Thinking) and args.thinking and not args.json:
-            err.write(event.text)
-            err.flush()
-        elif isinstance(event, Failed):
-            failed = event.message
+    async with aclosing(service.stream_turn(turn)) as events:
+        async for event in events:
+            if isinstance(event, Content) and not args.json:
+                out.write(event.text)
+                out.flush()
+            elif isinstance(event, Thinking) and args.thinking and not args.json:
+                err.write(event.text)
+                err.flush()
+            elif isinstance(event, Failed):
+                failed = event.message
     final = turn.final
     assert final is not None
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from pathlib import Path
 
 from textual import on
@@ -143,11 +144,14 @@ class MainScreen(Screen[None]):
                 message_id=turn.assistant.id,
             )
             await conversation.add_assistant(view)
-            async for event in self.chat.stream_turn(turn):
-                if isinstance(event, Content):
-                    await view.append(event.text)
-                elif isinstance(event, Thinking):
-                    await view.append_thinking(event.text)
+            # aclosing: a cancel that lands while a widget is updating (outside the stream) still
+            # ends the stream now, so its partial text is stored before the view is finished.
+            async with aclosing(self.chat.stream_turn(turn)) as events:
+                async for event in events:
+                    if isinstance(event, Content):
+                        await view.append(event.text)
+                    elif isinstance(event, Thinking):
+                        await view.append_thinking(event.text)
         except asyncio.CancelledError:
             if turn is not None and turn.final is None:
                 turn.final = self.store.finish_assistant(
