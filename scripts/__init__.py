@@ -1,0 +1,1 @@
+"""Developer scripts run from the repo root (`python -m scripts.bench`)."""
