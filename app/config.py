@@ -64,8 +64,8 @@ class UIConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     theme: str = "aha-dark"
-    # Load the embedded model in the background once the first frame is up, so the first
-    # answer does not wait for it.
+    # Load the fast route's in-process model in the background (after the TUI's first frame,
+    # or at once for `aha ask`), so the first answer does not wait for it.
     preload_model: bool = True
 
 

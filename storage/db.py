@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+from storage.schema import MIGRATION_NAMES
 
-from storage.migrations import migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-def open_database(path: str | Path) -> Database:
-    """Open (creating if needed) aha's database at `path`, or in memory for ':memory:'.
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) aha's database at `path`, or in memory for ':memory:', with
+    every migration applied.
 
     WAL lets a reader (a second aha, a search) work while an answer streams; synchronous=NORMAL
     under WAL survives a killed process, which is the crash aha must never lose text to.
+    sqlite-utils (and what it imports) is loaded only when a migration is pending: an
+    up-to-date database opens on the standard library alone, which keeps `aha ask` quick.
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -30,6 +35,33 @@ def open_database(path: str | Path) -> Database:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    db = Database(conn, execute_plugins=False)
-    migrations.apply(db)
-    return db
+    if _pending(conn):
+        from storage.migrations import migrations
+
+        migrations.apply(wrap(conn))
+    return conn
+
+
+def _pending(conn: sqlite3.Connection) -> bool:
+    try:
+        applied = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'aha'"
+            )
+        }
+    except sqlite3.OperationalError:  # no migrations table yet: a new database
+        return True
+    return not set(MIGRATION_NAMES) <= applied
+
+
+def wrap(conn: sqlite3.Connection) -> Database:
+    """The sqlite-utils view of a connection, for table-level work (migrations, tools, tests)."""
+    from sqlite_utils import Database
+
+    return Database(conn, execute_plugins=False)
+
+
+def open_database(path: str | Path) -> Database:
+    """`connect`, as a sqlite-utils Database."""
+    return wrap(connect(path))

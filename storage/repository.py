@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlite_utils import Database
+import sqlite3
+from typing import TYPE_CHECKING
 
-from storage.db import open_database
+from storage.db import connect, wrap
 from storage.ids import new_id, now_iso
 from storage.models import Message, MessageStatus, Session
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 TITLE_MAX_CHARS = 60
 # A streaming row whose writer shows no sign of life for this long is taken as interrupted,
@@ -58,20 +62,28 @@ def _pid_alive(pid: int | None) -> bool:
 class Store:
     """Sessions and messages in one SQLite database."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._db: Database | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        return cls(open_database(path))
+        return cls(connect(path))
+
+    @property
+    def db(self) -> Database:
+        """sqlite-utils over the same connection, built on first use (it costs an import)."""
+        if self._db is None:
+            self._db = wrap(self.conn)
+        return self._db
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[None]:
         """A write transaction that takes the lock at once and waits on the busy timeout."""
-        conn = self.db.conn
+        conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -81,7 +93,7 @@ class Store:
         conn.execute("COMMIT")
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, object]]:
-        cursor = self.db.conn.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -91,7 +103,7 @@ class Store:
         now = now_iso()
         session_id = new_id()
         with self._write():
-            self.db.conn.execute(
+            self.conn.execute(
                 "INSERT INTO sessions (id, title, created_at, updated_at, archived)"
                 " VALUES (?, ?, ?, ?, 0)",
                 (session_id, title, now, now),
@@ -112,7 +124,7 @@ class Store:
 
     def rename_session(self, session_id: str, title: str) -> None:
         with self._write():
-            self.db.conn.execute(
+            self.conn.execute(
                 "UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?",
                 (title, now_iso(), session_id),
             )
@@ -158,7 +170,7 @@ class Store:
         now = now_iso()
         message_id = new_id()
         with self._write():
-            conn = self.db.conn
+            conn = self.conn
             conn.execute(
                 "INSERT INTO messages (id, session_id, parent_id, role, content, status,"
                 " created_at, updated_at) VALUES (?, ?, ?, 'user', ?, 'complete', ?, ?)",
@@ -178,7 +190,7 @@ class Store:
         now = now_iso()
         message_id = new_id()
         with self._write():
-            conn = self.db.conn
+            conn = self.conn
             conn.execute(
                 "INSERT INTO messages (id, session_id, parent_id, role, content, status, route,"
                 " model, route_score, route_threshold, route_reasons, route_note, owner_pid,"
@@ -210,7 +222,7 @@ class Store:
     def update_route(self, message_id: str, route: str, model: str, note: str | None) -> None:
         """Record a change of route after the fact (a fallback from deep to fast)."""
         with self._write():
-            self.db.conn.execute(
+            self.conn.execute(
                 "UPDATE messages SET route = ?, model = ?, route_note = ?, updated_at = ?"
                 " WHERE id = ?",
                 (route, model, note, now_iso(), message_id),
@@ -219,7 +231,7 @@ class Store:
     def save_progress(self, message_id: str, content: str, reasoning: str) -> None:
         """Flush partial text of a streaming answer (called at most every 0.5 s)."""
         with self._write():
-            self.db.conn.execute(
+            self.conn.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, updated_at = ?"
                 " WHERE id = ? AND status = 'streaming'",
                 (content, reasoning, now_iso(), message_id),
@@ -238,7 +250,7 @@ class Store:
         duration_ms: float | None = None,
     ) -> Message:
         with self._write():
-            self.db.conn.execute(
+            self.conn.execute(
                 "UPDATE messages SET status = ?, content = ?, reasoning = ?, error = ?,"
                 " prompt_tokens = ?, completion_tokens = ?, first_token_ms = ?, duration_ms = ?,"
                 " owner_pid = NULL, updated_at = ? WHERE id = ?",
@@ -278,7 +290,7 @@ class Store:
         if not dead:
             return 0
         with self._write():
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "UPDATE messages SET status = 'interrupted', owner_pid = NULL,"
                 " error = COALESCE(error, 'the process stopped while this answer streamed')"
                 " WHERE id = ? AND status = 'streaming'",

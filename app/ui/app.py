@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from textual.app import App
@@ -9,6 +10,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from app import paths
+from app.backend.preload import preload_fast_model
 from app.chat import ChatService
 from app.config import Settings
 from app.ui.main_screen import MainScreen
@@ -66,14 +68,13 @@ class AhaApp(App[None]):
             self.set_timer(PRELOAD_DELAY_S, self._start_preload)
 
     def _start_preload(self) -> None:
-        self.run_worker(self._preload_fast_model, thread=True, group="preload", exit_on_error=False)
-
-    def _preload_fast_model(self) -> None:
         """Load the embedded model off the UI thread so the first answer doesn't wait for it."""
-        engine = self.chat.engines.get("fast") if "fast" in self.chat.engines.names else None
-        warm_up = getattr(engine, "warm_up", None)
-        if warm_up is not None:
-            warm_up()
+        self.run_worker(
+            partial(preload_fast_model, self.settings),
+            thread=True,
+            group="preload",
+            exit_on_error=False,
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where a failed worker becomes a notification instead of a crash."""

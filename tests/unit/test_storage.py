@@ -313,3 +313,26 @@ def test_file_database_uses_wal_and_busy_timeout(tmp_path: Path) -> None:
     finally:
         store.close()
     assert os.path.exists(tmp_path / "nested" / "aha.db")
+
+
+def test_schema_names_match_registered_migrations() -> None:
+    """The stdlib-only list of migration names agrees with the registered migrations, so the
+    fast open path never skips a pending step."""
+    from storage.schema import MIGRATION_NAMES
+
+    assert list(MIGRATION_NAMES) == [m.name for m in migrations._migrations]
+
+
+def test_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    """Opening a database with nothing pending imports only the standard library."""
+    import subprocess
+    import sys
+
+    Store.open(tmp_path / "aha.db").close()
+    code = (
+        "import sys; from storage import Store; "
+        f"s = Store.open({str(tmp_path / 'aha.db')!r}); s.list_sessions(); "
+        "print('sqlite_utils' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
