@@ -98,6 +98,9 @@ class ChatService:
                 return "fast", f"{wanted} route unavailable: {available.detail}", None
         return wanted, None, f"{wanted} route unavailable: {available.detail}"
 
+    def _configured_model(self, route: str) -> str:
+        return self.engines.config(route).model if route in self.engines.names else ""
+
     # Turns ----------------------------------------------------------------------------------
 
     async def begin_turn(
@@ -116,9 +119,7 @@ class ChatService:
         engine = None if error else self.engines.get(route)
         record = RouteRecord(
             route=route,
-            model=engine.model_label if engine else self.engines.config(route).model
-            if route in self.engines.names
-            else "",
+            model=engine.model_label if engine else self._configured_model(route),
             score=decision.score,
             threshold=decision.threshold,
             reasons=decision.reasons,
