@@ -29,6 +29,14 @@ SYSTEM_PROMPT = (
     "problems and drafting posts. Answer clearly, in Markdown."
 )
 FLUSH_INTERVAL_S = 0.5
+CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped, without repeating it."
+
+
+class _ActiveLeaf:
+    """Sentinel: reply to whatever the session currently shows."""
+
+
+ACTIVE_LEAF = _ActiveLeaf()
 
 
 @dataclass
@@ -42,6 +50,8 @@ class Turn:
     route: str
     engine: Engine | None
     note: str | None = None
+    # Text the answer starts from (continuing a cut-off answer); the model adds to it.
+    prefix: str = ""
     # Set when the stream ends: the stored assistant message in its final state.
     final: Message | None = None
 
@@ -107,14 +117,29 @@ class ChatService:
         self,
         session_id: str,
         prompt: str,
-        parent_id: str | None = None,
+        parent_id: str | None | _ActiveLeaf = ACTIVE_LEAF,
         force_route: str | None = None,
     ) -> Turn:
-        if parent_id is None:
+        """Store a prompt and start its answer.
+
+        `parent_id` defaults to the session's active leaf (a follow-up); an edit passes the
+        edited message's parent (None for a first message), so it becomes a sibling.
+        """
+        if isinstance(parent_id, _ActiveLeaf):
             session = self.store.get_session(session_id)
             parent_id = session.active_leaf_id if session else None
         user = self.store.add_user_message(session_id, parent_id, prompt)
-        decision = self.router.decide(prompt, force=force_route)
+        return await self.begin_answer(user, force_route)
+
+    async def begin_answer(
+        self,
+        user: Message,
+        force_route: str | None = None,
+        continue_from: Message | None = None,
+    ) -> Turn:
+        """Start a new answer to a stored prompt: the first one, a regeneration (a sibling of
+        earlier answers), or the continuation of a cut-off answer (`continue_from`)."""
+        decision = self.router.decide(user.content, force=force_route)
         route, note, error = await self._resolve(decision)
         engine = None if error else self.engines.get(route)
         record = RouteRecord(
@@ -125,21 +150,28 @@ class ChatService:
             reasons=decision.reasons,
             note=note or error,
         )
-        assistant = self.store.start_assistant(session_id, user.id, record)
-        turn = Turn(session_id, user, assistant, decision, route, engine, note or error)
+        prefix = continue_from.content if continue_from else ""
+        assistant = self.store.start_assistant(user.session_id, user.id, record, content=prefix)
+        turn = Turn(user.session_id, user, assistant, decision, route, engine, note or error)
+        turn.prefix = prefix
         if error:
-            turn.final = self.store.finish_assistant(assistant.id, MessageStatus.ERROR, "", error=error)
+            turn.final = self.store.finish_assistant(
+                assistant.id, MessageStatus.ERROR, prefix, error=error
+            )
         return turn
 
-    def context_for(self, user_message_id: str) -> list[ChatMessage]:
+    def context_for(self, turn: Turn) -> list[ChatMessage]:
         """The active branch, root to this prompt: text only, never reasoning, never failures."""
         messages: list[ChatMessage] = [{"role": "system", "content": SYSTEM_PROMPT}]
-        for message in self.store.thread(user_message_id):
+        for message in self.store.thread(turn.user.id):
             if message.role == "assistant" and (
                 message.status is MessageStatus.ERROR or not message.content.strip()
             ):
                 continue
             messages.append({"role": message.role, "content": message.content})
+        if turn.prefix:
+            messages.append({"role": "assistant", "content": turn.prefix})
+            messages.append({"role": "user", "content": CONTINUE_PROMPT})
         return messages
 
     async def stream_turn(self, turn: Turn) -> AsyncIterator[StreamEvent]:
@@ -148,13 +180,13 @@ class ChatService:
             if turn.final and turn.final.error:
                 yield Failed(turn.final.error)
             return
-        progress = _Progress()
+        progress = _Progress(content=[turn.prefix] if turn.prefix else [])
         content_clean, reasoning_clean = StreamSanitizer(), StreamSanitizer()
         started = time.perf_counter()
         status, error = MessageStatus.COMPLETE, None
         flusher = asyncio.create_task(self._flush_periodically(turn.assistant.id, progress))
         try:
-            async for event in turn.engine.stream(self.context_for(turn.user.id)):
+            async for event in turn.engine.stream(self.context_for(turn)):
                 if isinstance(event, Content | Thinking):
                     clean = (content_clean if isinstance(event, Content) else reasoning_clean).feed(
                         event.text

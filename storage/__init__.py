@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from storage.db import open_database
 from storage.models import Message, MessageStatus, Session
-from storage.repository import Store
+from storage.repository import RouteRecord, Store
 
-__all__ = ["Message", "MessageStatus", "Session", "Store", "open_database"]
+__all__ = ["Message", "MessageStatus", "RouteRecord", "Session", "Store", "open_database"]

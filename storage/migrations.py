@@ -55,3 +55,9 @@ def m001_sessions_and_messages(db: Database) -> None:
     db["messages"].create_index(["parent_id"])
     db["messages"].create_index(["status"])
     db["sessions"].create_index(["updated_at"])
+
+
+@migrations()
+def m002_session_forks(db: Database) -> None:
+    db["sessions"].add_column("forked_from_session_id", str)
+    db["sessions"].add_column("forked_from_message_id", str)

@@ -30,6 +30,9 @@ class Session:
     updated_at: str
     active_leaf_id: str | None = None
     archived: bool = False
+    # Where a fork came from: the session and the message its copied thread ends at.
+    forked_from_session_id: str | None = None
+    forked_from_message_id: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Session:
@@ -40,6 +43,8 @@ class Session:
             updated_at=row["updated_at"],
             active_leaf_id=row["active_leaf_id"],
             archived=bool(row["archived"]),
+            forked_from_session_id=row.get("forked_from_session_id"),
+            forked_from_message_id=row.get("forked_from_message_id"),
         )
 
 

@@ -7,4 +7,7 @@ in `storage/migrations.py`; a unit test checks the two lists agree.
 
 from __future__ import annotations
 
-MIGRATION_NAMES: tuple[str, ...] = ("m001_sessions_and_messages",)
+MIGRATION_NAMES: tuple[str, ...] = (
+    "m001_sessions_and_messages",
+    "m002_session_forks",
+)

@@ -15,7 +15,9 @@ from storage import MessageStatus, Store
 from storage.db import open_database
 from storage.ids import new_id
 from storage.migrations import migrations
-from storage.repository import TITLE_MAX_CHARS, RouteRecord
+from storage.repository import RouteRecord
+from storage.schema import MIGRATION_NAMES
+from storage.sessions_repo import TITLE_MAX_CHARS
 
 DECISION = RouteRecord(
     route="deep",
@@ -53,7 +55,7 @@ def test_migrations_create_tables_and_record_step(store: Store) -> None:
     tables = set(store.db.table_names())
     assert {"sessions", "messages", "_sqlite_migrations"} <= tables
     applied = [row["name"] for row in store.db["_sqlite_migrations"].rows]
-    assert applied == ["m001_sessions_and_messages"]
+    assert applied == list(MIGRATION_NAMES)
     assert migrations.pending(store.db) == []
 
 
@@ -65,7 +67,7 @@ def test_opening_twice_is_idempotent(tmp_path: Path) -> None:
     first.close()
     second = Store.open(path)
     names = [row["name"] for row in second.db["_sqlite_migrations"].rows]
-    assert names == ["m001_sessions_and_messages"]
+    assert names == list(MIGRATION_NAMES)
     assert second.get_session(session.id) is not None
     second.close()
 
@@ -78,7 +80,7 @@ def test_upgrade_from_database_before_m001(tmp_path: Path) -> None:
     old = Database(path)
     migrations.apply(old, stop_before="m001_sessions_and_messages")
     assert "messages" not in old.table_names()
-    assert [m.name for m in migrations.pending(old)] == ["m001_sessions_and_messages"]
+    assert [m.name for m in migrations.pending(old)] == list(MIGRATION_NAMES)
     old.close()
 
     db = open_database(path)
@@ -336,3 +338,41 @@ def test_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_data_written_before_m002_survives_the_upgrade(tmp_path: Path) -> None:
+    """A database at the m001 schema, with a conversation written by that schema's code,
+    opens under the current schema with every row intact and the fork columns added."""
+    from sqlite_utils import Database
+
+    path = tmp_path / "v1.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m002_session_forks")
+    old.conn.executescript(
+        """
+        INSERT INTO sessions (id, title, created_at, updated_at, active_leaf_id, archived)
+        VALUES ('s1', 'Old talk', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', 'a1', 0);
+        INSERT INTO messages (id, session_id, parent_id, role, content, status, created_at, updated_at)
+        VALUES ('u1', 's1', NULL, 'user', 'What is WAL?', 'complete',
+                '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+        INSERT INTO messages (id, session_id, parent_id, role, content, status, route, model,
+                              route_score, route_reasons, created_at, updated_at)
+        VALUES ('a1', 's1', 'u1', 'assistant', 'Write-ahead logging.', 'complete', 'fast', 'smol',
+                0.2, '["short factual question"]', '2026-01-01T00:00:01.000Z',
+                '2026-01-01T00:00:01.000Z');
+        """
+    )
+    old.conn.commit()
+    old.close()
+
+    store = Store.open(path)
+    assert migrations.pending(store.db) == []
+    session = store.get_session("s1")
+    assert session is not None and session.title == "Old talk"
+    assert session.forked_from_session_id is None
+    thread = store.active_thread("s1")
+    assert [(m.id, m.content) for m in thread] == [
+        ("u1", "What is WAL?"),
+        ("a1", "Write-ahead logging."),
+    ]
+    assert thread[1].route_reasons == ("short factual question",)
