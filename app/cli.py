@@ -1,4 +1,5 @@
-"""`aha` command line: the TUI by default, plus ask, route and doctor.
+"""`aha` command line: the TUI by default, plus ask, route, search, export, import
+and doctor.
 
 Imports stay inside the commands: `aha route` never loads a model, `aha ask` on the fast route
 never imports litellm, and the TUI draws its first frame before either is imported.
@@ -39,8 +40,53 @@ def _parser() -> argparse.ArgumentParser:
     route.add_argument("text", nargs="?", help="a prompt to explain; omit to read JSON lines")
     route.add_argument("--json", action="store_true", help="explain as JSON")
 
+    search = commands.add_parser(
+        "search", help="search every stored prompt and answer (exit 1 when nothing matches)"
+    )
+    search.add_argument("query", help='words to find; the last one may be unfinished; "a phrase"')
+    search.add_argument("--limit", type=_positive_int, default=50, help="most hits to show (50)")
+    search.add_argument("--json", action="store_true", help="one JSON object per hit and line")
+
+    export = commands.add_parser(
+        "export",
+        help="write a session as Markdown or JSON (stdout unless -o)",
+        description="Export one session. Markdown (default) shows the active branch under YAML"
+        " front matter; --all-branches adds every other branch. JSON always holds the whole"
+        " tree, every branch and stored field, and `aha import` reads it back unchanged."
+        " Exports carry no keys or config, and no terminal escape sequences.",
+    )
+    export.add_argument("session", metavar="SESSION", help="an id, a unique id prefix, or 'last'")
+    export.add_argument(
+        "--format", choices=["md", "json"], help="md, or json (the default for -o FILE.json)"
+    )
+    export.add_argument(
+        "--all-branches", action="store_true", help="md: every branch (json always has all)"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+
+    import_ = commands.add_parser(
+        "import",
+        help="add sessions from an aha JSON export or ChatGPT's conversations.json",
+        description="Import sessions; the format is detected. An aha export keeps its ids and"
+        " every field; a session whose id is already in the database is added as a copy under"
+        " new ids, never over it. ChatGPT conversations keep every branch and the one last"
+        " shown. One transaction: a bad file imports nothing (exit 2).",
+    )
+    import_.add_argument("file", metavar="FILE", help="the JSON file; '-' reads stdin")
+
     commands.add_parser("doctor", help="show config, data paths, routes and versions")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for `search --limit`: a count of at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.commands.route import run_route
 
             return run_route(args, settings)
+        if args.command == "search":
+            from app.commands.search import run_search
+
+            return run_search(args)
+        if args.command == "export":
+            from app.commands.export import run_export
+
+            return run_export(args)
+        if args.command == "import":
+            from app.commands.import_ import run_import
+
+            return run_import(args)
         if args.command == "doctor":
             from app.commands.doctor import run_doctor
 

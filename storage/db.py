@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,14 +33,49 @@ def connect(path: str | Path) -> sqlite3.Connection:
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if str(path) != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     if _pending(conn):
-        from storage.migrations import migrations
-
-        migrations.apply(wrap(conn))
+        _migrate(conn)
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying while another process does the same to a new database.
+
+    The switch needs an exclusive lock, and SQLite reports "database is locked" at once,
+    without waiting on busy_timeout, when two processes create the database together.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations inside one BEGIN IMMEDIATE transaction.
+
+    A second process opening a new database at the same moment waits for the lock here, then
+    finds nothing pending, instead of racing to create the same tables (sqlite-utils nests
+    each step's own transaction as a savepoint).
+    """
+    from storage.migrations import migrations
+
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _pending(conn):
+            migrations.apply(wrap(conn))
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _pending(conn: sqlite3.Connection) -> bool:

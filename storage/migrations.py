@@ -61,3 +61,72 @@ def m001_sessions_and_messages(db: Database) -> None:
 def m002_session_forks(db: Database) -> None:
     db["sessions"].add_column("forked_from_session_id", str)
     db["sessions"].add_column("forked_from_message_id", str)
+
+
+@migrations()
+def m003_search_index(db: Database) -> None:
+    """Full-text search over what people and models said: `messages.content` of user and
+    assistant rows. `reasoning` stays out: it is the model's scratch work, long and repetitive,
+    and hits inside it would bury the answers people remember.
+
+    External content (`content='messages'`), not contentless: FTS5 reads the text back from
+    `messages` by rowid, so `snippet()` works without storing every word twice. A contentless
+    table cannot return column text, hence no snippets. The price is that the index is keyed
+    by `messages.rowid`, which is not an INTEGER PRIMARY KEY alias: VACUUM keeps it (tested on
+    SQLite 3.40) and sqlite-utils' `transform()` copies it, but `transform()` drops the table's
+    triggers. A later step that rebuilds `messages` must recreate the three triggers below and
+    refill the index (see `SearchRepo.rebuild_search_index`).
+
+    Tokenizer: unicode61 with diacritics folded ("cafe" finds "café"), without porter. Porter
+    would let "branches" find "branch", but it stems the prefix of the word being typed too:
+    "experi" finds "experiments", "experim", "experime" and "experimen" find nothing, then
+    "experiment" finds it again, which is what search-as-you-type would show. It is also
+    English-only and over-stems ("experiment" and "experience" share a stem). The trailing
+    prefix match on the last term covers the inflections people type most ("branch" ->
+    "branches").
+
+    The triggers keep one index row per user/assistant message. The streaming path rewrites
+    `content` every 0.5 s, so the update trigger fires only on `UPDATE OF content` and only
+    when the text really changed; updates of status, reasoning or timings cost nothing extra.
+    'delete' must be given exactly the text that was indexed, so every trigger applies the same
+    role filter on both sides.
+
+    Drafts (a later issue) get their own external-content table `drafts_fts` over `drafts`
+    with this tokenizer and triggers of the same shape; search then reads both with UNION ALL
+    and a literal `kind` column ('message' or 'draft'). One shared contentless table with a
+    `kind` column would lose snippets, as above.
+    """
+    statements = [
+        "CREATE VIRTUAL TABLE messages_fts USING fts5("
+        "content, content='messages', content_rowid='rowid',"
+        " tokenize='unicode61 remove_diacritics 2')",
+        """
+        CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages
+        WHEN new.role IN ('user', 'assistant')
+        BEGIN
+            INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+        END
+        """,
+        """
+        CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages
+        WHEN old.role IN ('user', 'assistant')
+        BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.rowid, old.content);
+        END
+        """,
+        """
+        CREATE TRIGGER messages_fts_au AFTER UPDATE OF content, role ON messages
+        WHEN old.content IS NOT new.content OR old.role IS NOT new.role
+        BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content)
+            SELECT 'delete', old.rowid, old.content WHERE old.role IN ('user', 'assistant');
+            INSERT INTO messages_fts (rowid, content)
+            SELECT new.rowid, new.content WHERE new.role IN ('user', 'assistant');
+        END
+        """,
+        "INSERT INTO messages_fts (rowid, content)"
+        " SELECT rowid, content FROM messages WHERE role IN ('user', 'assistant')",
+    ]
+    for sql in statements:
+        db.execute(sql)

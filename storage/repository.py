@@ -7,13 +7,15 @@ from pathlib import Path
 
 from storage.db import connect
 from storage.messages_repo import MessagesRepo, RouteRecord
+from storage.search_repo import SearchRepo
 from storage.sessions_repo import SessionsRepo, title_from_prompt
+from storage.transfer_repo import TransferRepo
 from storage.tree_repo import TreeRepo
 
 __all__ = ["RouteRecord", "Store", "title_from_prompt"]
 
 
-class Store(SessionsRepo, MessagesRepo, TreeRepo):
+class Store(SessionsRepo, MessagesRepo, TreeRepo, SearchRepo, TransferRepo):
     """Sessions and messages in one SQLite database."""
 
     @classmethod

@@ -10,4 +10,5 @@ from __future__ import annotations
 MIGRATION_NAMES: tuple[str, ...] = (
     "m001_sessions_and_messages",
     "m002_session_forks",
+    "m003_search_index",
 )

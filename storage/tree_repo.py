@@ -110,3 +110,20 @@ class TreeRepo(StoreBase):
         forked = self.get_session(session_id)  # type: ignore[attr-defined]
         assert forked is not None
         return forked
+
+    def sibling_positions(self, session_id: str) -> dict[str, tuple[int, int]]:
+        """For every message of a session: (its index among its siblings, how many there are).
+
+        One query for the whole session, so drawing a thread's `‹ 2/3 ›` markers costs the
+        same whatever its length.
+        """
+        rows = self.conn.execute(
+            """
+            SELECT id,
+                   ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id) - 1,
+                   COUNT(*) OVER (PARTITION BY parent_id)
+            FROM messages WHERE session_id = ?
+            """,
+            (session_id,),
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}

@@ -5,35 +5,53 @@ from __future__ import annotations
 import time
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
+from textual.message import Message as TextualMessage
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
 from storage import Message, MessageStatus
+from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
-class UserMessage(Static):
+class UserMessage(MessageView):
     """The user's prompt, shown as typed (no Markdown: it is the user's literal text)."""
 
     DEFAULT_CSS = """
     UserMessage {
-        height: auto;
-        margin: 1 0 0 0;
-        padding: 0 1;
         border-left: thick $primary;
         background: $boost;
     }
+    UserMessage > .text { height: auto; }
     """
 
+    BINDINGS = [Binding("e", "edit", "Edit", id="message.edit")]
+
+    class Edit(TextualMessage):
+        """Put this prompt in the prompt box; sending it makes a new branch."""
+
+        def __init__(self, message_id: str, text: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+            self.text = text
+
     def __init__(self, text: str, message_id: str | None = None) -> None:
-        super().__init__(text, markup=False)
-        self.message_id = message_id
+        super().__init__(message_id)
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="siblings", markup=False)
+        yield Static(self.text, classes="text", markup=False)
+
+    def action_edit(self) -> None:
+        if self.message_id is not None:
+            self.post_message(self.Edit(self.message_id, self.text))
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(MessageView):
     """An answer: badge, optional thinking block, Markdown body, then a status line.
 
     While streaming, a spinner shows the elapsed seconds until the first words arrive; text is
@@ -41,11 +59,6 @@ class AssistantMessage(Vertical):
     """
 
     DEFAULT_CSS = """
-    AssistantMessage {
-        height: auto;
-        margin: 1 0 0 0;
-        padding: 0 1;
-    }
     AssistantMessage > .waiting { color: $text-muted; height: 1; }
     AssistantMessage > .status { color: $text-muted; height: auto; }
     AssistantMessage.-error > .status { color: $error; }
@@ -66,8 +79,8 @@ class AssistantMessage(Vertical):
         content: str = "",
         message_id: str | None = None,
     ) -> None:
-        super().__init__()
-        self.message_id = message_id
+        super().__init__(message_id)
+        self.status_value: MessageStatus = MessageStatus.STREAMING
         self.badge = RouteBadge(route, model, reasons, score, note)
         self.body = Markdown(content)
         self.waiting = Static("", classes="waiting")
@@ -94,7 +107,46 @@ class AssistantMessage(Vertical):
         view._final_status = message  # applied on mount
         return view
 
+    BINDINGS = [
+        Binding("r", "regenerate(False)", "Regenerate", id="message.regenerate"),
+        Binding("R", "regenerate(True)", "Other route", id="message.regenerate_other"),
+        Binding("c", "continue", "Continue", id="message.continue"),
+    ]
+
+    class Regenerate(TextualMessage):
+        """Answer the same prompt again, as a sibling; on the other route when asked."""
+
+        def __init__(self, message_id: str, other_route: bool) -> None:
+            super().__init__()
+            self.message_id = message_id
+            self.other_route = other_route
+
+    class Continue(TextualMessage):
+        """Carry on a cut-off answer (cancelled or interrupted) in a new sibling."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("regenerate", "continue") and (
+            self.message_id is None or self.status_value is MessageStatus.STREAMING
+        ):
+            return False
+        if action == "continue":
+            return self.status_value in (MessageStatus.CANCELLED, MessageStatus.INTERRUPTED)
+        return super().check_action(action, parameters)
+
+    def action_regenerate(self, other_route: bool) -> None:
+        if self.message_id is not None and self.status_value is not MessageStatus.STREAMING:
+            self.post_message(self.Regenerate(self.message_id, other_route))
+
+    def action_continue(self) -> None:
+        if self.message_id is not None and self.check_action("continue", ()):
+            self.post_message(self.Continue(self.message_id))
+
     def compose(self) -> ComposeResult:
+        yield Static("", classes="siblings", markup=False)
         yield self.badge
         yield self.waiting
         yield self.body
@@ -155,6 +207,8 @@ class AssistantMessage(Vertical):
 
     def show_final(self, message: Message) -> None:
         status = message.status
+        self.status_value = status
+        self.refresh_bindings()
         self.set_class(status is MessageStatus.ERROR, "-error")
         self.set_class(status is MessageStatus.CANCELLED, "-cancelled")
         self.set_class(status is MessageStatus.INTERRUPTED, "-interrupted")
@@ -163,8 +217,10 @@ class AssistantMessage(Vertical):
             tokens = message.completion_tokens
             self.status.update(f"{tokens} tokens · {seconds:.1f} s" if tokens else f"{seconds:.1f} s")
         elif status is MessageStatus.CANCELLED:
-            self.status.update("cancelled · the partial answer is kept")
+            self.status.update("cancelled · the partial answer is kept · c continue · r retry")
         elif status is MessageStatus.INTERRUPTED:
-            self.status.update("interrupted · aha stopped while this answer streamed")
+            self.status.update(
+                "interrupted · aha stopped while this answer streamed · c continue · r retry"
+            )
         elif status is MessageStatus.ERROR:
-            self.status.update(f"error: {message.error or 'unknown'}")
+            self.status.update(f"error: {message.error or 'unknown'} · r retry")

@@ -1,11 +1,15 @@
-"""The sidebar: sessions by last activity; choosing one opens it."""
+"""The sidebar: a filter box and the sessions by last activity; choosing one opens it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from storage import Session
@@ -14,31 +18,99 @@ UNTITLED = "New session"
 
 
 class SessionList(OptionList):
+    """Sessions; keys act on the highlighted one (the screen does the work)."""
+
     DEFAULT_CSS = """
     SessionList {
-        width: 32;
         height: 1fr;
         border: none;
-        border-right: vkey $border-blurred;
         background: $surface;
     }
     """
+
+    BINDINGS = [
+        Binding("r,f2", "request('rename')", "Rename", id="sessions.rename"),
+        Binding("a", "request('archive')", "Archive", id="sessions.archive"),
+        Binding("d,delete", "request('delete')", "Delete", id="sessions.delete"),
+        Binding("A", "request('show_archived')", "Archived", id="sessions.show_archived"),
+        Binding("slash", "request('filter')", "Filter", id="sessions.filter"),
+    ]
 
     class SessionSelected(Message):
         def __init__(self, session_id: str) -> None:
             super().__init__()
             self.session_id = session_id
 
+    class ActionRequested(Message):
+        """rename / archive / delete / show_archived / filter on the highlighted session."""
+
+        def __init__(self, action: str, session_id: str | None) -> None:
+            super().__init__()
+            self.action = action
+            self.session_id = session_id
+
     def show_sessions(self, sessions: Sequence[Session], active_id: str | None) -> None:
         self.clear_options()
-        self.add_options(Option(s.title or UNTITLED, id=s.id) for s in sessions)
+        self.add_options(
+            Option(("⌂ " if s.archived else "") + (s.title or UNTITLED), id=s.id) for s in sessions
+        )
         if active_id is not None:
             try:
                 self.highlighted = self.get_option_index(active_id)
             except Exception:  # noqa: BLE001 - an unsaved new session is not listed yet
                 self.highlighted = None
 
+    @property
+    def highlighted_id(self) -> str | None:
+        if self.highlighted is None:
+            return None
+        return self.get_option_at_index(self.highlighted).id
+
+    def action_request(self, action: str) -> None:
+        self.post_message(self.ActionRequested(action, self.highlighted_id))
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
             self.post_message(self.SessionSelected(event.option.id))
+
+
+class SessionSidebar(Vertical):
+    """Filter-as-you-type box above the session list."""
+
+    DEFAULT_CSS = """
+    SessionSidebar {
+        width: 32;
+        height: 1fr;
+        border-right: vkey $border-blurred;
+        background: $surface;
+    }
+    SessionSidebar > Input {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        background: $surface;
+    }
+    SessionSidebar > Input:focus {
+        background: $boost;
+    }
+    """
+
+    class FilterChanged(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ filter sessions", id="session-filter")
+        yield SessionList(id="sessions")
+
+    @on(Input.Changed, "#session-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.FilterChanged(event.value))
+
+    @on(Input.Submitted, "#session-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(SessionList).focus()

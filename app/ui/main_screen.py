@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import aclosing
 from pathlib import Path
 
 from textual import on
@@ -11,22 +9,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input
 
-from app.backend.events import Content, Thinking
-from app.chat import ChatService, Turn
-from storage import MessageStatus, Store
+from app.chat import ACTIVE_LEAF, ChatService
+from app.ui.branching import BranchActions
+from app.ui.search_screen import SearchScreen
+from app.ui.session_actions import SessionActions
+from storage import Message, Store
 from widgets.conversation import Conversation
-from widgets.message_view import AssistantMessage
+from widgets.message_base import MessageView
 from widgets.prompt_input import PromptInput
-from widgets.session_list import SessionList
+from widgets.session_list import SessionList, SessionSidebar
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SessionActions, BranchActions, Screen[None]):
     CSS_PATH = Path(__file__).parent / "main_screen.tcss"
     BINDINGS = [
+        # Escape means the most useful thing for where you are; check_action picks one.
         Binding("escape", "cancel", "Cancel answer", id="conversation.cancel"),
+        Binding("escape", "stop_editing", "Stop editing", id="prompt.stop_editing"),
+        Binding("escape", "select_message", "Select message", id="conversation.select"),
+        Binding("escape", "focus_prompt", "Prompt", id="prompt.back"),
         Binding("ctrl+n", "new_session", "New session", id="session.new"),
+        Binding("ctrl+f", "search", "Search", id="search.open"),
         Binding("ctrl+b", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="prompt.focus", show=False),
     ]
@@ -35,6 +40,9 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session_id: str | None = None
         self.streaming = False
+        self.editing: Message | None = None
+        self.show_archived = False
+        self.filter_text = ""
 
     @property
     def store(self) -> Store:
@@ -44,10 +52,18 @@ class MainScreen(Screen[None]):
     def chat(self) -> ChatService:
         return self.app.chat  # type: ignore[attr-defined,no-any-return]
 
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one(Conversation)
+
+    @property
+    def prompt_box(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         with Horizontal(id="body"):
-            yield SessionList(id="sessions")
+            yield SessionSidebar(id="sidebar")
             with Vertical(id="main"):
                 yield Conversation(id="conversation")
                 yield PromptInput(id="prompt")
@@ -58,21 +74,37 @@ class MainScreen(Screen[None]):
         if sessions:
             await self.open_session(sessions[0].id)
         else:
-            await self.query_one(Conversation).show_thread([])
+            await self.conversation.show_thread([])
             self.refresh_sessions()
-        self.query_one(PromptInput).focus()
+        self.prompt_box.focus()
 
     # Sessions -------------------------------------------------------------------------------
 
     def refresh_sessions(self) -> None:
-        self.query_one(SessionList).show_sessions(self.store.list_sessions(), self.session_id)
+        sessions = self.store.list_sessions(
+            include_archived=self.show_archived, filter_text=self.filter_text or None
+        )
+        self.query_one(SessionList).show_sessions(sessions, self.session_id)
         session = self.store.get_session(self.session_id) if self.session_id else None
         self.sub_title = session.title if session and session.title else "new session"
 
-    async def open_session(self, session_id: str) -> None:
+    async def open_session(self, session_id: str, select: str | None = None) -> None:
+        """Show a session's active thread; `select` focuses and highlights one message."""
         self.session_id = session_id
-        await self.query_one(Conversation).show_thread(self.store.active_thread(session_id))
+        self._stop_editing()
+        await self.show_active_thread()
         self.refresh_sessions()
+        if select is not None:
+            self.conversation.select(select, highlight=True)
+
+    async def show_active_thread(self) -> None:
+        if self.session_id is None:
+            await self.conversation.show_thread([])
+            return
+        await self.conversation.show_thread(
+            self.store.active_thread(self.session_id),
+            self.store.sibling_positions(self.session_id),
+        )
 
     def _busy(self) -> bool:
         if self.streaming:
@@ -83,83 +115,103 @@ class MainScreen(Screen[None]):
     async def session_selected(self, event: SessionList.SessionSelected) -> None:
         if not self._busy() and event.session_id != self.session_id:
             await self.open_session(event.session_id)
-        self.query_one(PromptInput).focus()
+        self.prompt_box.focus()
+
+    @on(SessionSidebar.FilterChanged)
+    def filter_changed(self, event: SessionSidebar.FilterChanged) -> None:
+        self.filter_text = event.text
+        self.refresh_sessions()
 
     async def action_new_session(self) -> None:
         if self._busy():
             return
         self.session_id = None
-        await self.query_one(Conversation).show_thread([])
+        self._stop_editing()
+        await self.conversation.show_thread([])
         self.refresh_sessions()
-        self.query_one(PromptInput).focus()
+        self.prompt_box.focus()
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one(SessionList)
+        sidebar = self.query_one(SessionSidebar)
         sidebar.display = not sidebar.display
 
-    def action_focus_prompt(self) -> None:
-        self.query_one(PromptInput).focus()
+    # Search ---------------------------------------------------------------------------------
 
-    # Prompts --------------------------------------------------------------------------------
+    def action_search(self) -> None:
+        if not self._busy():
+            self.app.push_screen(SearchScreen(), self._open_hit)
+
+    async def _open_hit(self, hit: object) -> None:
+        """Open the hit's session on the hit's branch, with the message highlighted."""
+        if hit is None:
+            return
+        message_id: str = hit.message_id  # type: ignore[attr-defined]
+        session_id: str = hit.session_id  # type: ignore[attr-defined]
+        self.store.set_active_leaf(session_id, self.store.latest_leaf(message_id))
+        await self.open_session(session_id, select=message_id)
+
+    # Focus and Escape -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        focused = self.focused
         if action == "cancel":
-            return self.streaming  # shown in the footer only while an answer streams
+            return self.streaming
+        if action == "stop_editing":
+            return not self.streaming and self.editing is not None
+        if action == "select_message":
+            return (
+                not self.streaming
+                and self.editing is None
+                and isinstance(focused, PromptInput)
+                and bool(self.conversation.views)
+            )
+        if action == "focus_prompt" and parameters == ():
+            return not isinstance(focused, PromptInput | Input)
         return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
 
     def _set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
 
-    @on(PromptInput.Submitted)
-    def prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        if self._busy():
-            return  # the text stays in the box: nothing typed is lost
-        event.prompt_input.clear()
-        self._set_streaming(True)
-        self.run_worker(
-            self._answer(event.text), group="stream", exclusive=True, exit_on_error=False
-        )
+    def action_focus_prompt(self) -> None:
+        self.prompt_box.focus()
+
+    def action_select_message(self) -> None:
+        self.conversation.select()
+
+    def action_stop_editing(self) -> None:
+        self._stop_editing()
+
+    def _stop_editing(self) -> None:
+        if self.editing is not None:
+            self.editing = None
+            self.prompt_box.border_title = None
+            self.refresh_bindings()
 
     def action_cancel(self) -> None:
         self.workers.cancel_group(self, "stream")
 
-    async def _answer(self, prompt: str) -> None:
-        conversation = self.query_one(Conversation)
-        turn: Turn | None = None
-        view: AssistantMessage | None = None
-        try:
-            if self.session_id is None:
-                self.session_id = self.store.create_session().id
-            await conversation.add_user(prompt)
-            turn = await self.chat.begin_turn(self.session_id, prompt)
-            self.refresh_sessions()
-            decision = turn.decision
-            view = AssistantMessage(
-                turn.route,
-                turn.assistant.model or "",
-                decision.reasons,
-                decision.score,
-                turn.note,
-                message_id=turn.assistant.id,
-            )
-            await conversation.add_assistant(view)
-            # aclosing: a cancel that lands while a widget is updating (outside the stream) still
-            # ends the stream now, so its partial text is stored before the view is finished.
-            async with aclosing(self.chat.stream_turn(turn)) as events:
-                async for event in events:
-                    if isinstance(event, Content):
-                        await view.append(event.text)
-                    elif isinstance(event, Thinking):
-                        await view.append_thinking(event.text)
-        except asyncio.CancelledError:
-            if turn is not None and turn.final is None:
-                turn.final = self.store.finish_assistant(
-                    turn.assistant.id, MessageStatus.CANCELLED, ""
-                )
-            raise
-        finally:
-            if view is not None and turn is not None:
-                await view.finish(turn.final)
-            self._set_streaming(False)
-            self.refresh_sessions()
+    # Prompts --------------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        if self._busy():
+            return  # the text stays in the box: nothing typed is lost
+        event.prompt_input.clear()
+        parent = ACTIVE_LEAF
+        if self.editing is not None:
+            # An edit is a sibling of the edited prompt: show the thread above it, branch there.
+            parent = self.editing.parent_id
+            await self.conversation.show_thread(self.store.thread(parent) if parent else [])
+            self._stop_editing()
+        self.start_answer(self.prompt_answer(event.text, parent))
+
+    @on(MessageView.Navigate)
+    def _navigate_off_the_end(self, event: MessageView.Navigate) -> None:
+        """Down from the last message goes back to the prompt box."""
+        views = self.conversation.views
+        if event.step > 0 and views and event.view is views[-1]:
+            self.prompt_box.focus()

@@ -105,7 +105,7 @@ def assistant_views(app: AhaApp) -> list[AssistantMessage]:
 
 
 def user_texts(app: AhaApp) -> list[str]:
-    return [str(view.content) for view in app.screen.query(UserMessage)]
+    return [view.text for view in app.screen.query(UserMessage)]
 
 
 def notifications(app: AhaApp) -> list[str]:

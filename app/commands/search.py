@@ -1,0 +1,68 @@
+"""`aha search`: full-text search over every stored prompt and answer, grep-style.
+
+Exit status follows grep: 0 when something matched, 1 when nothing did, 2 for a usage error,
+so scripts can test for hits without parsing the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+
+from app import paths
+from app.sanitize import strip_control
+from storage import Store
+from storage.search_repo import SearchHit
+
+
+def _local_date(stamp: str) -> str:
+    """The stored UTC timestamp as a local calendar date (what people remember)."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().date().isoformat()
+    except ValueError:
+        return stamp[:10]
+
+
+def _one_line(text: str) -> str:
+    """Stored text is sanitised on the way in; strip again anyway (an older aha, a hand-edited
+    database) and fold newlines so each hit stays two lines."""
+    return " ".join(strip_control(text).split())
+
+
+def format_hit(hit: SearchHit) -> str:
+    title = _one_line(hit.session_title) or "(untitled)"
+    return f"{title} · {hit.role} · {_local_date(hit.created_at)}\n  {_one_line(hit.snippet)}"
+
+
+def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
+    for hit in hits:
+        if as_json:
+            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+        else:
+            print(format_hit(hit))
+
+
+def run_search(args: argparse.Namespace) -> int:
+    query = str(args.query or "")
+    if not query.strip():
+        print("aha search: give something to search for", file=sys.stderr)
+        return 2
+    path = paths.database_path()
+    if not path.exists():  # nothing stored yet; searching must not create the database
+        return 1
+    store = Store.open(path)
+    try:
+        hits = store.search(query, limit=args.limit)
+    finally:
+        store.close()
+    try:
+        _print_hits(hits, args.json)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `aha search x | head -1`: the reader left; that is not an error. Point stdout at
+        # devnull so the interpreter's own flush at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0 if hits else 1

@@ -1,0 +1,156 @@
+"""Answers and branches on the main screen: send, edit, regenerate, continue, fork, switch.
+
+A mixin of MainScreen (handlers are found by name, so it works without Textual's metaclass).
+Every change to the tree goes through the chat service or the store; the views only redraw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any
+
+from app.backend.events import Content, Thinking
+from app.chat import Turn
+from storage import MessageStatus
+from widgets.message_view import AssistantMessage, UserMessage
+
+if TYPE_CHECKING:
+    from app.ui.host import ScreenHost as _Base
+    from widgets.message_base import MessageView
+else:
+    _Base = object
+
+OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
+
+
+class BranchActions(_Base):
+    """Mixin of MainScreen; `app.ui.host.ScreenHost` lists what it uses of the screen."""
+
+    # Running an answer ----------------------------------------------------------------------
+
+    def start_answer(self, work: Awaitable[None]) -> None:
+        self._set_streaming(True)
+        self.run_worker(work, group="stream", exclusive=True, exit_on_error=False)
+
+    async def prompt_answer(self, prompt: str, parent: Any) -> None:
+        """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling)."""
+        store = self.store
+        if self.session_id is None:
+            self.session_id = store.create_session().id
+        view = await self.conversation.add_user(prompt)
+
+        async def begin() -> Turn:
+            turn: Turn = await self.chat.begin_turn(
+                self.session_id, prompt, parent_id=parent
+            )
+            view.message_id = turn.user.id
+            return turn
+
+        await self._run_turn(begin)
+
+    async def _run_turn(self, begin: Callable[[], Awaitable[Turn]]) -> None:
+        """Start a turn, stream it into a new answer view, and leave the tree consistent
+        whatever happens (completion, failure, or Escape at any point)."""
+        conversation = self.conversation
+        turn: Turn | None = None
+        view: AssistantMessage | None = None
+        try:
+            turn = await begin()
+            self.refresh_sessions()
+            decision = turn.decision
+            view = AssistantMessage(
+                turn.route,
+                turn.assistant.model or "",
+                decision.reasons,
+                decision.score,
+                turn.note,
+                content=turn.prefix,
+                message_id=turn.assistant.id,
+            )
+            await conversation.add_assistant(view)
+            # aclosing: a cancel that lands while a widget is updating (outside the stream)
+            # still ends the stream now, so its partial text is stored before the view finishes.
+            async with aclosing(self.chat.stream_turn(turn)) as events:
+                async for event in events:
+                    if isinstance(event, Content):
+                        await view.append(event.text)
+                    elif isinstance(event, Thinking):
+                        await view.append_thinking(event.text)
+        except asyncio.CancelledError:
+            if turn is not None and turn.final is None:
+                turn.final = self.store.finish_assistant(
+                    turn.assistant.id, MessageStatus.CANCELLED, turn.prefix
+                )
+            raise
+        finally:
+            if view is not None and turn is not None:
+                await view.finish(turn.final)
+            if self.session_id is not None:
+                conversation.update_siblings(self.store.sibling_positions(self.session_id))
+            self._set_streaming(False)
+            self.refresh_sessions()
+
+    # Branch actions (messages posted by the views) ------------------------------------------
+
+    def on_user_message_edit(self, event: UserMessage.Edit) -> None:
+        if self._busy():
+            return
+        self.editing = self.store.get_message(event.message_id)
+        box = self.prompt_box
+        box.load_text(event.text)
+        box.border_title = "editing · Enter sends a new branch · Esc keeps the original"
+        box.focus()
+        box.move_cursor(box.document.end)
+        self.refresh_bindings()
+
+    async def on_assistant_message_regenerate(self, event: AssistantMessage.Regenerate) -> None:
+        await self._answer_again(event.message_id, event.other_route, continue_it=False)
+
+    async def on_assistant_message_continue(self, event: AssistantMessage.Continue) -> None:
+        await self._answer_again(event.message_id, other_route=False, continue_it=True)
+
+    async def _answer_again(self, answer_id: str, other_route: bool, continue_it: bool) -> None:
+        """A new sibling answer to the same prompt; the old answer stays in its branch."""
+        if self._busy():
+            return
+        store = self.store
+        answer = store.get_message(answer_id)
+        if answer is None or answer.parent_id is None:
+            return
+        prompt = store.get_message(answer.parent_id)
+        force = OTHER_ROUTE.get(answer.route or "") if other_route else None
+        await self.conversation.show_thread(
+            store.thread(prompt.id), store.sibling_positions(prompt.session_id)
+        )
+        self.prompt_box.focus()  # the selected answer was replaced; type on while it streams
+
+        async def begin() -> Turn:
+            return await self.chat.begin_answer(
+                prompt, force_route=force, continue_from=answer if continue_it else None
+            )
+
+        self.start_answer(self._run_turn(begin))
+
+    async def on_message_view_switch_sibling(self, event: MessageView.SwitchSibling) -> None:
+        """Show the neighbouring branch, followed down to its latest leaf."""
+        if self._busy() or self.session_id is None:
+            return
+        store = self.store
+        siblings = store.siblings(event.message_id)
+        ids = [m.id for m in siblings]
+        if event.message_id not in ids or len(ids) < 2:
+            return
+        target = ids[(ids.index(event.message_id) + event.step) % len(ids)]
+        store.set_active_leaf(self.session_id, store.latest_leaf(target))
+        await self.show_active_thread()
+        self.conversation.select(target)
+
+    async def on_message_view_fork(self, event: MessageView.Fork) -> None:
+        if self._busy():
+            return
+        forked = self.store.fork_session(event.message_id)
+        await self.open_session(forked.id)
+        self.prompt_box.focus()
+        self.notify(f"Forked into a new session: {forked.title}")

@@ -1,0 +1,118 @@
+"""Full-text search over every conversation: hits as you type, Enter opens one."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+# Waiting this long after the last keystroke keeps typing smooth on a large database.
+DEBOUNCE_S = 0.12
+_MARK = re.compile(r"\[([^\[\]]*)\]")
+
+
+def snippet_text(snippet: str, highlight_style: str) -> Text:
+    """FTS snippets mark hits as [term]; show them highlighted instead of bracketed."""
+    text = Text()
+    position = 0
+    for match in _MARK.finditer(snippet):
+        text.append(snippet[position : match.start()])
+        text.append(match.group(1), style=highlight_style)
+        position = match.end()
+    text.append(snippet[position:])
+    return text
+
+
+class SearchScreen(ModalScreen[Any]):
+    """Returns the chosen hit (a storage SearchHit), or None."""
+
+    DEFAULT_CSS = """
+    SearchScreen {
+        align: center top;
+        background: $background 60%;
+    }
+    SearchScreen > Vertical {
+        width: 90%;
+        max-width: 120;
+        height: 80%;
+        margin-top: 2;
+        border: thick $primary;
+        background: $surface;
+    }
+    SearchScreen Input { margin: 0 0 1 0; }
+    SearchScreen OptionList { height: 1fr; border: none; }
+    SearchScreen .hint { color: $text-muted; height: 1; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="search.close"),
+        Binding("down", "focus_results", "Results", id="search.results", show=False),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.hits: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Input(self.initial_query, placeholder="Search prompts and answers…", id="q")
+            yield OptionList(id="hits")
+            yield Label("type to search · ↓ results · Enter open · Esc close", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#q", Input).focus()
+        if self.initial_query:
+            self.run_search(self.initial_query)
+
+    @on(Input.Changed, "#q")
+    def _changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def run_search(self, query: str) -> None:
+        import asyncio
+
+        await asyncio.sleep(DEBOUNCE_S)  # a newer keystroke cancels this worker first
+        self.hits = self.app.store.search(query, limit=50)  # type: ignore[attr-defined]
+        self._show(query)
+
+    def _show(self, query: str) -> None:
+        results = self.query_one("#hits", OptionList)
+        results.clear_options()
+        style = f"bold {self.app.theme_variables.get('accent', 'yellow')}"
+        for index, hit in enumerate(self.hits):
+            line = Text()
+            line.append(hit.session_title or "untitled", style="bold")
+            line.append(f" · {hit.role} · {hit.created_at[:10]}\n", style="dim")
+            line.append_text(snippet_text(hit.snippet.replace("\n", " "), style))
+            results.add_option(Option(line, id=str(index)))
+        if not self.hits and query.strip():
+            results.add_option(Option(Text("no matches", style="dim"), disabled=True))
+
+    @on(Input.Submitted, "#q")
+    def _submitted(self) -> None:
+        if self.hits:
+            self.dismiss(self.hits[0])
+
+    @on(OptionList.OptionSelected, "#hits")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(self.hits[int(event.option.id)])
+
+    def action_focus_results(self) -> None:
+        results = self.query_one("#hits", OptionList)
+        if results.option_count:
+            results.focus()
+            results.highlighted = 0
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,188 @@
+"""Full-text search over prompts and answers (the `messages_fts` index made by m003).
+
+What people type into a search box is free text, not FTS5 syntax: `match_expression` turns it
+into a query that can never raise a syntax error, whatever the quotes, brackets, operators or
+emoji in it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from storage.base import StoreBase
+
+# Tokens of context around the hits in a snippet; the markers bracket each matched term.
+SNIPPET_TOKENS = 12
+MARK_OPEN, MARK_CLOSE, ELLIPSIS = "[", "]", "…"
+# More terms than anyone types; bounds the work one query can ask of FTS5.
+MAX_TERMS = 32
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A quoted phrase (closed or still being typed) or a run of anything else but space and quote.
+_PART = re.compile(r'"([^"]*)("?)|([^\s"]+)')
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One matching message, with where it lives and why it matched."""
+
+    message_id: str
+    session_id: str
+    session_title: str
+    role: str
+    snippet: str  # the text around the hits, each hit between MARK_OPEN and MARK_CLOSE
+    rank: float  # bm25: lower is a better match
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _searchable(text: str) -> bool:
+    """Whether the tokenizer would find a token in `text` (letters or digits; an emoji or a
+    lone bracket has none, and a query made only of those should find nothing, not fail)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def match_expression(query: str) -> str | None:
+    """A safe FTS5 MATCH expression for free text, or None when nothing in it is searchable.
+
+    Every bare word becomes a quoted string, so FTS5 operators and syntax (AND, OR, NOT,
+    NEAR(, col:, ^, parentheses) are searched as plain words; a phrase the user put in double
+    quotes stays a phrase. All parts must match (implicit AND). The last part, unless it is a
+    closed quoted phrase, matches as a prefix so results appear as you type ("transf" finds
+    "transformer"); a word typed with a trailing `*` is a prefix too.
+    """
+    parts: list[tuple[str, bool]] = []  # (text, prefix)
+    closed_last = False
+    for match in _PART.finditer(_CONTROL.sub(" ", query)):
+        phrase, closing, word = match.groups()
+        if word is not None:
+            text, prefix = word.rstrip("*"), word.endswith("*")
+        else:
+            text, prefix = phrase, False
+        if not _searchable(text):
+            continue
+        parts.append((text, prefix))
+        closed_last = word is None and closing == '"'
+        if len(parts) == MAX_TERMS:
+            break
+    if not parts:
+        return None
+    if not closed_last:
+        parts[-1] = (parts[-1][0], True)
+    return " ".join(_quoted(text) + ("*" if prefix else "") for text, prefix in parts)
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SearchRepo(StoreBase):
+    def search(
+        self, query: str, limit: int = 50, include_archived: bool = True
+    ) -> list[SearchHit]:
+        """Messages matching `query`, best first (bm25), ties newest first.
+
+        Three short reads instead of one join, because each costs most on a common word
+        (tens of thousands of matches on a big database): bm25 over the index alone picks the
+        best `limit` rowids, without touching `messages` (long rows, so every lookup is a page
+        read) unless archived sessions must be left out; snippets are made for those rows
+        only, in a single evaluation of the query (a prefix term costs a merge of every
+        matching term's postings each time it is evaluated, so not once per row); then the
+        few rows' session and title. Ties in bm25 (the same short prompt in many sessions)
+        go newest first by rowid, which follows insertion. No read transaction spans the
+        three: the TUI shares this connection with its writers. A row deleted in between is
+        dropped, not an error.
+        """
+        expression = match_expression(query)
+        if expression is None or limit <= 0:
+            return []
+        if include_archived:
+            ranked = self.conn.execute(
+                "SELECT rowid, bm25(messages_fts) AS score FROM messages_fts"
+                " WHERE messages_fts MATCH ? ORDER BY score, rowid DESC LIMIT ?",
+                (expression, limit),
+            ).fetchall()
+        else:
+            ranked = self.conn.execute(
+                "SELECT messages_fts.rowid, bm25(messages_fts) AS score FROM messages_fts"
+                " JOIN messages m ON m.rowid = messages_fts.rowid"
+                " JOIN sessions s ON s.id = m.session_id"
+                " WHERE messages_fts MATCH ? AND s.archived = 0"
+                " ORDER BY score, messages_fts.rowid DESC LIMIT ?",
+                (expression, limit),
+            ).fetchall()
+        if not ranked:
+            return []
+        rowids = [row[0] for row in ranked]
+        wanted = json.dumps(rowids)
+        # `+rowid` keeps the IN list away from FTS5 (which would evaluate the query once per
+        # rowid); the BETWEEN bounds are what FTS5 uses to skip to the right rows.
+        snippets = dict(
+            self.conn.execute(
+                "SELECT rowid, snippet(messages_fts, 0, ?, ?, ?, ?) FROM messages_fts"
+                " WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?"
+                " AND +rowid IN (SELECT value FROM json_each(?))",
+                (MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS, expression,
+                 min(rowids), max(rowids), wanted),
+            ).fetchall()
+        )
+        rows = {
+            row["rid"]: row
+            for row in self._rows(
+                "SELECT m.rowid AS rid, m.id, m.session_id, s.title, m.role, m.created_at"
+                " FROM messages m JOIN sessions s ON s.id = m.session_id"
+                " WHERE m.rowid IN (SELECT value FROM json_each(?))",
+                (wanted,),
+            )
+        }
+        return [
+            SearchHit(
+                message_id=row["id"],
+                session_id=row["session_id"],
+                session_title=row["title"] or "",
+                role=row["role"],
+                snippet=snippets.get(rowid) or "",
+                rank=score,
+                created_at=row["created_at"],
+            )
+            for rowid, score in ranked
+            if (row := rows.get(rowid)) is not None
+        ]
+
+    def search_like(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """The naive baseline `make bench` measures `search` against: every word as a
+        case-insensitive (ASCII only) substring, newest first, no ranking, a plain cut of the
+        text for a snippet. Not for the app: it scans every message on every call."""
+        terms = [t for t in query.split() if t.strip('"*')][:MAX_TERMS]
+        if not terms or limit <= 0:
+            return []
+        where = " AND ".join("m.content LIKE ? ESCAPE '\\'" for _ in terms)
+        rows = self._rows(
+            "SELECT m.id AS message_id, m.session_id, s.title AS session_title, m.role,"
+            " substr(m.content, 1, 80) AS snippet, 0.0 AS rank, m.created_at"
+            " FROM messages m JOIN sessions s ON s.id = m.session_id"
+            f" WHERE m.role IN ('user', 'assistant') AND {where}"
+            " ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+            [*(_like_pattern(t.strip('"*')) for t in terms), limit],
+        )
+        return [SearchHit(**{**r, "session_title": r["session_title"] or ""}) for r in rows]
+
+    def rebuild_search_index(self) -> None:
+        """Refill `messages_fts` from `messages`: the repair step for a migration that rebuilt
+        the messages table, or an index suspected to be out of step."""
+        with self._write():
+            self.conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
+            self.conn.execute(
+                "INSERT INTO messages_fts (rowid, content)"
+                " SELECT rowid, content FROM messages WHERE role IN ('user', 'assistant')"
+            )

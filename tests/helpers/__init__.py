@@ -1,0 +1,1 @@
+"""Helpers for the integration tests: subprocess drivers and terminal harnesses (not tests)."""
