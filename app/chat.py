@@ -195,12 +195,16 @@ class ChatService:
                         continue
                     if progress.first_token_ms is None:
                         progress.first_token_ms = (time.perf_counter() - started) * 1000
-                    (progress.content if isinstance(event, Content) else progress.reasoning).append(clean)
+                    (progress.content if isinstance(event, Content) else progress.reasoning).append(
+                        clean
+                    )
                     progress.dirty = True
                     yield type(event)(clean)
                 elif isinstance(event, Usage):
                     progress.prompt_tokens = event.prompt_tokens or progress.prompt_tokens
-                    progress.completion_tokens = event.completion_tokens or progress.completion_tokens
+                    progress.completion_tokens = (
+                        event.completion_tokens or progress.completion_tokens
+                    )
                     yield event
                 elif isinstance(event, Failed):
                     status, error = MessageStatus.ERROR, event.message

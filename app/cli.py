@@ -18,7 +18,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aha",
         description="A keyboard-first terminal assistant for thinking and writing.",
-        epilog="With no command, aha opens the TUI. Data lives in one SQLite file; see `aha doctor`.",
+        epilog="With no command, aha opens the TUI. Data lives in one SQLite file (aha doctor).",
     )
     parser.add_argument("--version", action="version", version=f"aha {__version__}")
     parser.add_argument("--theme", help="colour theme for the TUI (aha-dark, aha-light, ...)")
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
     route = commands.add_parser(
         "route",
-        help="score prompts: explain one, or JSON lines {\"prompt\": ...} on stdin",
+        help='score prompts: explain one, or JSON lines {"prompt": ...} on stdin',
     )
     route.add_argument("text", nargs="?", help="a prompt to explain; omit to read JSON lines")
     route.add_argument("--json", action="store_true", help="explain as JSON")

@@ -51,14 +51,18 @@ Probe({args}).run(headless=True, size=(120, 40))
 print(json.dumps(result))
 """
 AHA_FRAME = FIRST_FRAME.format(
-    imports="import app.config, app.ui.app", base="app.ui.app.AhaApp", compose="",
-    super_call="super().on_mount()", args="app.config.load_settings()",
+    imports="import app.config, app.ui.app",
+    base="app.ui.app.AhaApp",
+    compose="",
+    super_call="super().on_mount()",
+    args="app.config.load_settings()",
 )
 BARE_FRAME = FIRST_FRAME.format(
     imports="from textual.app import App\nfrom textual.widgets import Footer, Header, Static",
     base="App",
     compose="    def compose(self):\n        yield Header(); yield Static('hello'); yield Footer()",
-    super_call="pass", args="",
+    super_call="pass",
+    args="",
 )
 
 TUI_ANSWER = """
@@ -129,22 +133,32 @@ def prepare() -> None:
     }
 
 
-def run_child(argv: list[str], label: str, env: dict[str, str] | None = None,
-              stdin: str | None = None) -> tuple[float, str, str]:
+def run_child(
+    argv: list[str], label: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> tuple[float, str, str]:
     """Run one child in its own fresh AHA_HOME; return (wall seconds, stdout, stderr)."""
     home = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=ROOT))
     full_env = {**BASE_ENV, **(env or {}), "AHA_HOME": str(home)}
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=REPO, env=full_env, input=stdin, capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        argv,
+        cwd=REPO,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{label} exited {done.returncode}:\n{done.stderr[-2000:]}")
     return wall, done.stdout, done.stderr
 
 
-def python(code: str, label: str, *args: str, env: dict[str, str] | None = None,
-           stdin: str | None = None) -> tuple[float, str, str]:
+def python(
+    code: str, label: str, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> tuple[float, str, str]:
     return run_child([sys.executable, "-c", code, *args], label, env, stdin)
 
 
@@ -179,20 +193,28 @@ def ratio(a: float, b: float) -> str:
 
 # 1. First frame -----------------------------------------------------------------------------
 
+
 def first_frame(runs: int = 5) -> None:
     """Median fresh-interpreter time to the first headless frame, aha against bare Textual."""
-    aha, bare = paired(lambda: last_json(python(AHA_FRAME, "frame-aha")[1]),
-                       lambda: last_json(python(BARE_FRAME, "frame-bare")[1]), runs)
+    aha, bare = paired(
+        lambda: last_json(python(AHA_FRAME, "frame-aha")[1]),
+        lambda: last_json(python(BARE_FRAME, "frame-bare")[1]),
+        runs,
+    )
     a, b = median([r["ms"] for r in aha]), median([r["ms"] for r in bare])
     yes = {mod: "yes" if any(r[mod] for r in aha) else "no" for mod in ("litellm", "llama_cpp")}
-    table(f"1. time to first frame, headless 120x40 (median of {runs} fresh interpreters)", [
-        ["first frame", f"aha {a:.0f} ms", f"bare textual {b:.0f} ms", ratio(a, b)],
-    ])
+    table(
+        f"1. time to first frame, headless 120x40 (median of {runs} fresh interpreters)",
+        [
+            ["first frame", f"aha {a:.0f} ms", f"bare textual {b:.0f} ms", ratio(a, b)],
+        ],
+    )
     print(f"  litellm imported at first frame: {yes['litellm']}")
     print(f"  llama_cpp imported at first frame: {yes['llama_cpp']}")
 
 
 # 2. First answer in the TUI -----------------------------------------------------------------
+
 
 def model_inputs() -> tuple[str, str]:
     """The embedded GGUF and aha's system prompt, so the bare baselines do exactly aha's work."""
@@ -227,8 +249,11 @@ def tui_answer(runs: int = 5) -> None:
     for key, label in (("first", "first words"), ("done", "answer done")):
         a, b = ms(aha, key), ms(bare, key)
         rows.append([label, f"aha TUI {a:.0f} ms", f"bare llama.cpp {b:.0f} ms", ratio(a, b)])
-    table(f"2. first answer in the TUI, {TUI_PROMPT!r}, 16 tokens, model load included "
-          f"(median of {runs} cold processes)", rows)
+    table(
+        f"2. first answer in the TUI, {TUI_PROMPT!r}, 16 tokens, model load included "
+        f"(median of {runs} cold processes)",
+        rows,
+    )
     print(f"  answer chars: aha {aha[-1]['chars']}, bare llama.cpp {bare[-1]['chars']}")
 
 
@@ -249,35 +274,70 @@ def ask(runs: int = 5) -> None:
     gguf, system = model_inputs()
     rows = []
     for prompt, tokens in ASK_CASES:
-        aha_argv = [sys.executable, "-m", "app", "ask", "--max-tokens", str(tokens),
-                    "--temperature", "0", "--route", "fast", prompt]
+        aha_argv = [
+            sys.executable,
+            "-m",
+            "app",
+            "ask",
+            "--max-tokens",
+            str(tokens),
+            "--temperature",
+            "0",
+            "--route",
+            "fast",
+            prompt,
+        ]
         bare_argv = [sys.executable, "-c", BARE_LLAMA, gguf, system, prompt, str(tokens)]
-        aha, bare = paired(lambda: run_child(aha_argv, "ask"),
-                           lambda: run_child(bare_argv, "ask-bare"), runs)
+        aha, bare = paired(
+            lambda: run_child(aha_argv, "ask"), lambda: run_child(bare_argv, "ask-bare"), runs
+        )
         a, b = median([r[0] * 1000 for r in aha]), median([r[0] * 1000 for r in bare])
         a_chars, b_chars = len(aha[-1][1].strip()), len(bare[-1][1].strip())
-        rows.append([f"{tokens} tokens", f"aha {a:.0f} ms", f"bare llama.cpp {b:.0f} ms",
-                     f"{ratio(a, b)} (goal < 1.3)"])
+        rows.append(
+            [
+                f"{tokens} tokens",
+                f"aha {a:.0f} ms",
+                f"bare llama.cpp {b:.0f} ms",
+                f"{ratio(a, b)} (goal < 1.3)",
+            ]
+        )
         rows.append(["  output chars", f"aha {a_chars}", f"bare llama.cpp {b_chars}"])
     table(f"3. `aha ask` wall time, temperature 0 (median of {runs} runs each)", rows)
 
 
 # 4. Router ----------------------------------------------------------------------------------
 
+
 def router_prompts(n: int = 200) -> list[str]:
     """Deterministic mix of short, long, code and math prompts (seeded, same every run)."""
     rng = random.Random(20240501)
-    topics = ["dropout", "attention", "gradient clipping", "the sea", "blog structure",
-              "batch norm", "sqlite indexes", "retries", "curriculum learning", "tokenisers"]
+    topics = [
+        "dropout",
+        "attention",
+        "gradient clipping",
+        "the sea",
+        "blog structure",
+        "batch norm",
+        "sqlite indexes",
+        "retries",
+        "curriculum learning",
+        "tokenisers",
+    ]
     short = ["hi", "thanks!", "What is {t}?", "define {t}", "ok, go on", "Say hello"]
-    long = ["I am drafting a post about {t}. " * 6 + "Critique the structure and suggest fixes.",
-            "Why does {t} help? Explain step by step, compare two alternatives, and list "
-            "three experiments I could run. " * 3]
-    code = ["Fix this:\n```python\ndef f(x):\n    return x +\n```",
-            "Write a Python function that implements {t} with tests.\n```py\nimport os\n```"]
-    math = ["Prove that the sum of the first n odd numbers is n^2.",
-            "Derive the gradient of softmax cross-entropy and show that it equals p - y.",
-            "Solve 3x + 7 = 22 for x, then integrate x^2 from 0 to {n}."]
+    long = [
+        "I am drafting a post about {t}. " * 6 + "Critique the structure and suggest fixes.",
+        "Why does {t} help? Explain step by step, compare two alternatives, and list "
+        "three experiments I could run. " * 3,
+    ]
+    code = [
+        "Fix this:\n```python\ndef f(x):\n    return x +\n```",
+        "Write a Python function that implements {t} with tests.\n```py\nimport os\n```",
+    ]
+    math = [
+        "Prove that the sum of the first n odd numbers is n^2.",
+        "Derive the gradient of softmax cross-entropy and show that it equals p - y.",
+        "Solve 3x + 7 = 22 for x, then integrate x^2 from 0 to {n}.",
+    ]
     kinds = [short, long, code, math]
     out = []
     for _ in range(n):
@@ -286,8 +346,9 @@ def router_prompts(n: int = 200) -> list[str]:
     return out
 
 
-def loop_figures(fn: Callable[[str], object], prompts: list[str],
-                 seconds: float) -> tuple[float, float, float]:
+def loop_figures(
+    fn: Callable[[str], object], prompts: list[str], seconds: float
+) -> tuple[float, float, float]:
     """(calls/s over whole passes, p50 ms, p95 ms per call). Throughput is timed per pass so
     the timer's own cost does not swamp a trivial function; percentiles come from 3 timed passes."""
     each: list[float] = []
@@ -315,24 +376,46 @@ def router(lines: int = 1000, runs: int = 3) -> None:
     stdin = "".join(json.dumps({"prompt": prompts[i % len(prompts)]}) + "\n" for i in range(lines))
     route_argv = [sys.executable, "-m", "app", "route"]
     many = median([run_child(route_argv, "route", stdin=stdin)[0] for _ in range(runs)])
-    one = median([run_child(route_argv, "route1", stdin=stdin.splitlines(True)[0])[0]
-                  for _ in range(runs)])
+    one = median(
+        [run_child(route_argv, "route1", stdin=stdin.splitlines(True)[0])[0] for _ in range(runs)]
+    )
     bare = median([python("pass", "pass")[0] for _ in range(5)])
-    table(f"4. router ({len(prompts)} fixed prompts; subprocesses median of {runs})", [
-        ["decide()", f"router {r_rate:,.0f}/s", f"len(split()) {b_rate:,.0f}/s",
-         f"{ratio(b_rate, r_rate)} (time per call, router / split)"],
-        ["p50 / p95", f"router {r50:.3f} / {r95:.3f} ms", f"len(split()) {b50:.4f} / {b95:.4f} ms"],
-        [f"aha route, {lines} lines", f"aha {many * 1000:.0f} ms ({lines / many:,.0f} prompts/s)",
-         f"python -c pass {bare * 1000:.0f} ms", ratio(many, bare)],
-        ["aha route, 1 line", f"aha {one * 1000:.0f} ms", f"python -c pass {bare * 1000:.0f} ms",
-         ratio(one, bare)],
-    ])
+    table(
+        f"4. router ({len(prompts)} fixed prompts; subprocesses median of {runs})",
+        [
+            [
+                "decide()",
+                f"router {r_rate:,.0f}/s",
+                f"len(split()) {b_rate:,.0f}/s",
+                f"{ratio(b_rate, r_rate)} (time per call, router / split)",
+            ],
+            [
+                "p50 / p95",
+                f"router {r50:.3f} / {r95:.3f} ms",
+                f"len(split()) {b50:.4f} / {b95:.4f} ms",
+            ],
+            [
+                f"aha route, {lines} lines",
+                f"aha {many * 1000:.0f} ms ({lines / many:,.0f} prompts/s)",
+                f"python -c pass {bare * 1000:.0f} ms",
+                ratio(many, bare),
+            ],
+            [
+                "aha route, 1 line",
+                f"aha {one * 1000:.0f} ms",
+                f"python -c pass {bare * 1000:.0f} ms",
+                ratio(one, bare),
+            ],
+        ],
+    )
 
 
 def main() -> int:
     prepare()
-    print(f"aha bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"AHA_HOME under {ROOT} (removed at exit)")
+    print(
+        f"aha bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"AHA_HOME under {ROOT} (removed at exit)"
+    )
     sections = {"first_frame": first_frame, "tui_answer": tui_answer, "ask": ask, "router": router}
     chosen = sys.argv[1:] or list(sections)  # `python -m scripts.bench ask` runs one section
     try:

@@ -60,18 +60,47 @@ OTHER_WORDS = (
     "problem question result reason step time data value case way part change effect approach "
     "because although however instead maybe probably often usually"
 ).split()
-PHRASES = ("learning rate", "batch size", "loss curve", "mixed precision", "first draft",
-           "topic sentence", "call to action", "train loss", "held out set", "rough outline")
+PHRASES = (
+    "learning rate",
+    "batch size",
+    "loss curve",
+    "mixed precision",
+    "first draft",
+    "topic sentence",
+    "call to action",
+    "train loss",
+    "held out set",
+    "rough outline",
+)
 QUERIES = [
     *"dropout gradient tokenizer perplexity quantization distillation calibration curriculum "
-     "contrastive diffusion checkpoint convergence ablation warmup sparsity".split(),
+    "contrastive diffusion checkpoint convergence ablation warmup sparsity".split(),
     *"thesis headline narrative transition critique pacing hook rewrite clarity audience".split(),
-    "the", "model", "problem", "because", "data",
-    "dropout regularization", "attention decoder", "learning rate", "draft outline",
-    "gradient clipping", "loss validation", "blog post", "reward policy", "tone voice",
+    "the",
+    "model",
+    "problem",
+    "because",
+    "data",
+    "dropout regularization",
+    "attention decoder",
+    "learning rate",
+    "draft outline",
+    "gradient clipping",
+    "loss validation",
+    "blog post",
+    "reward policy",
+    "tone voice",
     "evaluation metric",
-    '"learning rate"', '"batch size"', '"first draft"', '"mixed precision"', '"loss curve"',
-    "transf", "regul", "quant", "calib", "distil",
+    '"learning rate"',
+    '"batch size"',
+    '"first draft"',
+    '"mixed precision"',
+    '"loss curve"',
+    "transf",
+    "regul",
+    "quant",
+    "calib",
+    "distil",
 ]
 
 
@@ -107,8 +136,11 @@ class TextGen:
 
 def _pseudo_words(rng: random.Random, count: int) -> list[str]:
     """Pronounceable made-up words for the vocabulary's long tail, all distinct."""
-    onsets, vowels, codas = "b br c d f g gr k l m n p pl r s st t tr v w z".split(), \
-        "a e i o u ai ea io".split(), ["", "n", "r", "s", "l", "x", "nd", "st", "m"]
+    onsets, vowels, codas = (
+        "b br c d f g gr k l m n p pl r s st t tr v w z".split(),
+        "a e i o u ai ea io".split(),
+        ["", "n", "r", "s", "l", "x", "nd", "st", "m"],
+    )
     seen: set[str] = set()
     while len(seen) < count:
         word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(1, 3)))
@@ -130,8 +162,10 @@ def generate(path: Path) -> str:
     gen = TextGen(rng)
     store = Store.open(path)
     clock = 1_700_000_000_000_000  # microseconds; ids and timestamps both derive from it
-    columns = "id, session_id, parent_id, role, content, reasoning, status, route, model, " \
-              "created_at, updated_at"
+    columns = (
+        "id, session_id, parent_id, role, content, reasoning, status, route, model, "
+        "created_at, updated_at"
+    )
     big = ""
     for index, size in enumerate(_session_sizes(rng)):
         clock += rng.randint(10**6, 10**9)
@@ -149,16 +183,42 @@ def generate(path: Path) -> str:
                 mid = f"{clock:014x}{rng.getrandbits(40):010x}"
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(clock / 1e6)) + ".000Z"
                 text = gen.message(1, 4) if role == "user" else gen.message(3, 25)
-                thinking = gen.message(2, 8) if role == "assistant" and rng.random() < .3 else ""
-                rows.append((mid, session_id, parent, role, text, thinking, "complete",
-                             "fast" if role == "assistant" else None, "bench", stamp, stamp))
+                thinking = gen.message(2, 8) if role == "assistant" and rng.random() < 0.3 else ""
+                rows.append(
+                    (
+                        mid,
+                        session_id,
+                        parent,
+                        role,
+                        text,
+                        thinking,
+                        "complete",
+                        "fast" if role == "assistant" else None,
+                        "bench",
+                        stamp,
+                        stamp,
+                    )
+                )
                 if role == "user":
                     user_parent, parent = parent, mid
                 if role == "assistant" and rng.random() < 0.08 and len(rows) < size:
                     clock += rng.randint(10**6, 10**7)  # a regenerated answer: a sibling
                     mid = f"{clock:014x}{rng.getrandbits(40):010x}"
-                    rows.append((mid, session_id, parent, role, gen.message(3, 25), "",
-                                 "complete", "fast", "bench", stamp, stamp))
+                    rows.append(
+                        (
+                            mid,
+                            session_id,
+                            parent,
+                            role,
+                            gen.message(3, 25),
+                            "",
+                            "complete",
+                            "fast",
+                            "bench",
+                            stamp,
+                            stamp,
+                        )
+                    )
                 leaf = mid
         title = title_from_prompt(str(rows[0][4]))
         conn = store.conn
@@ -201,13 +261,23 @@ def search_figures(store: Store) -> list[list[str]]:
     typing = "transformer"  # search as you type: one query per keystroke after the second
     keystrokes = [_ms(lambda n=n: store.search(typing[:n])) for n in range(2, len(typing) + 1)]
     return [
-        [f"search p50, {len(QUERIES)} queries", f"fts {f50:.2f} ms", f"LIKE scan {l50:.1f} ms",
-         ratio(f50, l50)],
+        [
+            f"search p50, {len(QUERIES)} queries",
+            f"fts {f50:.2f} ms",
+            f"LIKE scan {l50:.1f} ms",
+            ratio(f50, l50),
+        ],
         ["search p95", f"fts {f95:.2f} ms", f"LIKE scan {l95:.1f} ms", ratio(f95, l95)],
-        ["  hits per query (limit 50)", f"median {median([float(n) for n in found]):.0f}",
-         f"zero for {found.count(0)} of {len(found)}"],
-        [f"typing {typing!r}, per keystroke", f"fts worst {max(keystrokes):.2f} ms",
-         f"median {median(keystrokes):.2f} ms"],
+        [
+            "  hits per query (limit 50)",
+            f"median {median([float(n) for n in found]):.0f}",
+            f"zero for {found.count(0)} of {len(found)}",
+        ],
+        [
+            f"typing {typing!r}, per keystroke",
+            f"fts worst {max(keystrokes):.2f} ms",
+            f"median {median(keystrokes):.2f} ms",
+        ],
     ]
 
 
@@ -218,13 +288,22 @@ def thread_figures(store: Store, big: str, runs: int = 15) -> list[list[str]]:
     for _ in range(runs):
         thread_ms.append(_ms(lambda: store.active_thread(big)))
         all_ms.append(_ms(lambda: store.messages(big)))
-        raw_ms.append(_ms(lambda: store.conn.execute(
-            "SELECT * FROM messages WHERE session_id = ?", (big,)).fetchall()))
+        raw_ms.append(
+            _ms(
+                lambda: store.conn.execute(
+                    "SELECT * FROM messages WHERE session_id = ?", (big,)
+                ).fetchall()
+            )
+        )
     length, size = len(store.active_thread(big)), len(store.messages(big))
     t, a, r = median(thread_ms), median(all_ms), median(raw_ms)
     return [
-        [f"active_thread, {length} of {size} messages", f"aha {t:.1f} ms",
-         f"messages() all rows {a:.1f} ms", ratio(t, a)],
+        [
+            f"active_thread, {length} of {size} messages",
+            f"aha {t:.1f} ms",
+            f"messages() all rows {a:.1f} ms",
+            ratio(t, a),
+        ],
         ["", "", f"raw SELECT * fetchall {r:.1f} ms", ratio(t, r)],
     ]
 
@@ -244,18 +323,28 @@ def write_figures(store: Store, turns: int = 1_000) -> list[list[str]]:
     real = 2 * turns / (time.perf_counter() - start)
     rows = store.conn.execute(
         "SELECT id, session_id, parent_id, role, content, status, created_at, updated_at"
-        " FROM messages WHERE session_id = ? ORDER BY id", (session.id,)).fetchall()
+        " FROM messages WHERE session_id = ? ORDER BY id",
+        (session.id,),
+    ).fetchall()
     copy = store.create_session()
     renamed = [(f"r{m[0]}", copy.id, f"r{m[2]}" if m[2] else None, *m[3:]) for m in rows]
     start = time.perf_counter()
     store.conn.execute("BEGIN")
     store.conn.executemany(
         "INSERT INTO messages (id, session_id, parent_id, role, content, status, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", renamed)
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        renamed,
+    )
     store.conn.execute("COMMIT")
     raw = len(renamed) / (time.perf_counter() - start)
-    return [[f"writes, {turns} turns", f"aha {real:,.0f} messages/s",
-             f"raw executemany {raw:,.0f} messages/s", ratio(raw, real) + " (time per message, aha / raw)"]]
+    return [
+        [
+            f"writes, {turns} turns",
+            f"aha {real:,.0f} messages/s",
+            f"raw executemany {raw:,.0f} messages/s",
+            ratio(raw, real) + " (time per message, aha / raw)",
+        ]
+    ]
 
 
 def flush_figures(directory: Path, flushes: int = 60) -> list[list[str]]:
@@ -272,14 +361,22 @@ def flush_figures(directory: Path, flushes: int = 60) -> list[list[str]]:
         user = store.add_user_message(session.id, None, "write a long answer")
         reply = store.start_assistant(session.id, user.id, ROUTE)
         step = len(text) // flushes
-        each = [_ms(lambda n=n: store.save_progress(reply.id, text[: step * n], ""))
-                for n in range(1, flushes + 1)]
+        each = [
+            _ms(lambda n=n: store.save_progress(reply.id, text[: step * n], ""))
+            for n in range(1, flushes + 1)
+        ]
         results.append((median(each), max(each)))
         store.close()
     (w50, wmax), (o50, omax) = results
-    return [[f"streaming flush, answer to {len(text) // 1024} KB", f"fts triggers {w50:.2f} ms",
-             f"no triggers {o50:.2f} ms", ratio(w50, o50)],
-            ["  worst flush", f"fts triggers {wmax:.2f} ms", f"no triggers {omax:.2f} ms"]]
+    return [
+        [
+            f"streaming flush, answer to {len(text) // 1024} KB",
+            f"fts triggers {w50:.2f} ms",
+            f"no triggers {o50:.2f} ms",
+            ratio(w50, o50),
+        ],
+        ["  worst flush", f"fts triggers {wmax:.2f} ms", f"no triggers {omax:.2f} ms"],
+    ]
 
 
 def storage_bench() -> None:
@@ -300,15 +397,19 @@ def storage_bench() -> None:
         finally:
             store.close()
         rows += flush_figures(directory)
-    table(f"storage: {count:,} messages in {SESSIONS:,} sessions, {size_mb:.0f} MB file "
-          f"(search index {index_mb:.0f} MB), generated in {built:.0f} s", rows)
+    table(
+        f"storage: {count:,} messages in {SESSIONS:,} sessions, {size_mb:.0f} MB file "
+        f"(search index {index_mb:.0f} MB), generated in {built:.0f} s",
+        rows,
+    )
 
 
 def _fts_mb(conn: sqlite3.Connection) -> float:
     """Bytes the FTS index takes, from dbstat when this SQLite has it."""
     try:
         row = conn.execute(
-            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'messages_fts%'").fetchone()
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'messages_fts%'"
+        ).fetchone()
     except sqlite3.OperationalError:
         return float("nan")
     return (row[0] or 0) / 2**20

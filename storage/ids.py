@@ -6,7 +6,6 @@ import os
 import time
 from datetime import UTC, datetime
 
-
 _last_micros = 0
 
 

@@ -1,4 +1,4 @@
-"""Schema migrations: named, append-only steps. Never edit a step that has shipped; add a new one."""
+"""Schema migrations: named, append-only steps. Never edit a shipped step; add a new one."""
 
 from __future__ import annotations
 

@@ -87,9 +87,7 @@ def _like_pattern(term: str) -> str:
 
 
 class SearchRepo(StoreBase):
-    def search(
-        self, query: str, limit: int = 50, include_archived: bool = True
-    ) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 50, include_archived: bool = True) -> list[SearchHit]:
         """Messages matching `query`, best first (bm25), ties newest first.
 
         Three short reads instead of one join, because each costs most on a common word
@@ -132,8 +130,16 @@ class SearchRepo(StoreBase):
                 "SELECT rowid, snippet(messages_fts, 0, ?, ?, ?, ?) FROM messages_fts"
                 " WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?"
                 " AND +rowid IN (SELECT value FROM json_each(?))",
-                (MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS, expression,
-                 min(rowids), max(rowids), wanted),
+                (
+                    MARK_OPEN,
+                    MARK_CLOSE,
+                    ELLIPSIS,
+                    SNIPPET_TOKENS,
+                    expression,
+                    min(rowids),
+                    max(rowids),
+                    wanted,
+                ),
             ).fetchall()
         )
         rows = {

@@ -86,7 +86,9 @@ class TreeRepo(StoreBase):
         source = self.get_session(thread[0].session_id)  # type: ignore[attr-defined]
         now = now_iso()
         session_id = new_id()
-        new_title = title if title is not None else f"{source.title if source else ''} (fork)".strip()
+        new_title = (
+            title if title is not None else f"{source.title if source else ''} (fork)".strip()
+        )
         with self._write():
             self.conn.execute(
                 "INSERT INTO sessions (id, title, created_at, updated_at, archived,"

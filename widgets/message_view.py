@@ -215,7 +215,9 @@ class AssistantMessage(MessageView):
         if status is MessageStatus.COMPLETE:
             seconds = (message.duration_ms or 0) / 1000
             tokens = message.completion_tokens
-            self.status.update(f"{tokens} tokens · {seconds:.1f} s" if tokens else f"{seconds:.1f} s")
+            self.status.update(
+                f"{tokens} tokens · {seconds:.1f} s" if tokens else f"{seconds:.1f} s"
+            )
         elif status is MessageStatus.CANCELLED:
             self.status.update("cancelled · the partial answer is kept · c continue · r retry")
         elif status is MessageStatus.INTERRUPTED:

@@ -57,7 +57,9 @@ class LlamaCppEngine:
         """Load the model now (blocking), so the first answer does not wait for it."""
         load_model(self.model_path(), self.config.n_ctx, self.config.n_gpu_layers)
 
-    def _generate(self, messages: Sequence[ChatMessage], stop: threading.Event) -> Iterator[StreamEvent]:
+    def _generate(
+        self, messages: Sequence[ChatMessage], stop: threading.Event
+    ) -> Iterator[StreamEvent]:
         model = load_model(self.model_path(), self.config.n_ctx, self.config.n_gpu_layers)
         params: dict[str, Any] = {
             "max_tokens": self.config.max_tokens,
@@ -86,5 +88,3 @@ class LlamaCppEngine:
 
     def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[StreamEvent]:
         return iterate_in_thread(lambda stop: self._generate(messages, stop), "aha-llama")
-
-

@@ -29,7 +29,9 @@ def tcp_reachable(api_base: str, timeout: float = CONNECT_TIMEOUT_S) -> Availabi
         return Availability(False, f"no server at {host}:{port}")
 
 
-def list_models(api_base: str, api_key: str | None = None, timeout: float = MODELS_TIMEOUT_S) -> list[str]:
+def list_models(
+    api_base: str, api_key: str | None = None, timeout: float = MODELS_TIMEOUT_S
+) -> list[str]:
     """Model ids from GET {api_base}/models; empty when the server does not say."""
     request = urllib.request.Request(api_base.rstrip("/") + "/models")
     if api_key:

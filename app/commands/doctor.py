@@ -12,7 +12,14 @@ from app.backend.keys import keyring_backend_name
 from app.backend.registry import Engines
 from app.config import Settings
 
-PACKAGES = ["textual", "litellm", "llama_cpp_python", "sqlite-utils", "pydantic-settings", "keyring"]
+PACKAGES = [
+    "textual",
+    "litellm",
+    "llama_cpp_python",
+    "sqlite-utils",
+    "pydantic-settings",
+    "keyring",
+]
 
 
 def _version(package: str) -> str:

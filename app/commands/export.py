@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from app import paths
+from app.transfer.exporting import render_session as render
 from storage import Store
-from storage.models import Message, Session
+from storage.models import Session
 
 
 class ExportError(Exception):
@@ -33,32 +34,6 @@ def resolve_session(store: Store, ref: str) -> Session:
     if len(found) > 1:
         raise ExportError(f"{ref!r} matches {len(found)} sessions; give more of the id")
     return found[0]
-
-
-def _leaf_threads(store: Store, session: Session) -> list[list[Message]]:
-    """One root-to-leaf thread per leaf: the active thread first, then the others by id."""
-    tree = store.session_tree(session.id)
-    messages = tree.messages if tree else ()
-    parents = {m.parent_id for m in messages}
-    leaves = [m.id for m in messages if m.id not in parents]
-    if session.active_leaf_id is not None:
-        leaves = [session.active_leaf_id, *(i for i in leaves if i != session.active_leaf_id)]
-    return [store.thread(leaf) for leaf in leaves]
-
-
-def render(store: Store, session: Session, fmt: str, all_branches: bool) -> str:
-    if fmt == "json":
-        from app.transfer.export_json import render_json
-
-        tree = store.session_tree(session.id)
-        return render_json(session, tree.messages if tree else ())
-    from app.transfer.export_md import render_branches, render_thread
-
-    if all_branches:
-        threads = _leaf_threads(store, session)
-        return render_branches(session, threads, active_first=session.active_leaf_id is not None)
-    thread = store.thread(session.active_leaf_id) if session.active_leaf_id else []
-    return render_thread(session, thread)
 
 
 def _write_stdout(data: bytes) -> None:

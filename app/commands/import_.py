@@ -56,8 +56,7 @@ def run_import(args: argparse.Namespace) -> int:
     )
     if result.copied:
         summary += (
-            f" ({_plural(result.copied, 'session')} already present:"
-            " stored as copies with new ids)"
+            f" ({_plural(result.copied, 'session')} already present: stored as copies with new ids)"
         )
     print(summary)
     return 0

@@ -134,7 +134,9 @@ def evaluate(router: object, pairs: Iterable[tuple[str, bool]]) -> dict[str, flo
     for prompt, needs_deep in pairs:
         scores.append(router.decide(prompt).score)  # type: ignore[attr-defined]
         labels.append(needs_deep)
-    deep_share = sum(1 for s in scores if s >= getattr(router, "threshold", 0.5)) / max(len(scores), 1)
+    deep_share = sum(1 for s in scores if s >= getattr(router, "threshold", 0.5)) / max(
+        len(scores), 1
+    )
     return {
         "n": len(scores),
         "positives": sum(labels),

@@ -21,16 +21,16 @@ ROUTES = ("fast", "deep")
 # two signals, to cross 0.5.
 BIAS = -1.0
 WEIGHTS: dict[str, float] = {
-    "length": 0.9,          # per ~3 doublings of words; short prompts pull towards fast
-    "multipart": 1.2,       # several questions / numbered asks: the small model drops parts
-    "math": 1.1,            # proofs and derivations are where small models fail most
-    "code": 0.8,            # code matters, but one-liners are fine on the fast model
-    "reasoning": 1.0,       # why / explain / step by step / design: multi-step chains
-    "comparison": 0.9,      # trade-offs need weighing several considerations
-    "critique": 1.1,        # structure critique of a whole draft needs the full context
-    "ml": 0.8,              # ML research brainstorming is aha's core deep use
+    "length": 0.9,  # per ~3 doublings of words; short prompts pull towards fast
+    "multipart": 1.2,  # several questions / numbered asks: the small model drops parts
+    "math": 1.1,  # proofs and derivations are where small models fail most
+    "code": 0.8,  # code matters, but one-liners are fine on the fast model
+    "reasoning": 1.0,  # why / explain / step by step / design: multi-step chains
+    "comparison": 0.9,  # trade-offs need weighing several considerations
+    "critique": 1.1,  # structure critique of a whole draft needs the full context
+    "ml": 0.8,  # ML research brainstorming is aha's core deep use
     "short_factual": -1.5,  # "what is X?": lookup-like, the fast model knows it
-    "casual": -2.5,         # greetings and thanks: never worth the big model
+    "casual": -2.5,  # greetings and thanks: never worth the big model
 }
 
 MIN_REASON_CONTRIBUTION = 0.25

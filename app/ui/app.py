@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app import paths
@@ -17,6 +19,17 @@ from app.ui.main_screen import MainScreen
 from storage import Store
 from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
 
+SESSION_COMMANDS = (
+    ("export", "Export session", "Write the open session as Markdown or JSON (ctrl+e)"),
+    ("rename", "Rename session", "Give the open session a new title"),
+    (
+        "archive",
+        "Archive or unarchive session",
+        "Hide the open session from the list, or restore it",
+    ),
+    ("delete", "Delete session", "Delete the open session and all its messages (asks first)"),
+    ("show_archived", "Show or hide archived sessions", "Toggle archived sessions in the list"),
+)
 # Give the first frame a moment before the model loads in the background.
 PRELOAD_DELAY_S = 0.3
 
@@ -41,6 +54,19 @@ class AhaApp(App[None]):
         self.requested_theme = theme or settings.ui.theme
         self.store: Store
         self.chat: ChatService
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, MainScreen):
+            return
+        yield SystemCommand(
+            "Search conversations", "Full-text search (ctrl+f)", screen.action_search
+        )
+        yield SystemCommand(
+            "New session", "Start an empty session (ctrl+n)", screen.action_new_session
+        )
+        for action, title, help_text in SESSION_COMMANDS:
+            yield SystemCommand(title, help_text, partial(screen.action_current_session, action))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)

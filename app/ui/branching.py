@@ -42,9 +42,7 @@ class BranchActions(_Base):
         view = await self.conversation.add_user(prompt)
 
         async def begin() -> Turn:
-            turn: Turn = await self.chat.begin_turn(
-                self.session_id, prompt, parent_id=parent
-            )
+            turn: Turn = await self.chat.begin_turn(self.session_id, prompt, parent_id=parent)
             view.message_id = turn.user.id
             return turn
 

@@ -33,6 +33,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         Binding("ctrl+n", "new_session", "New session", id="session.new"),
         Binding("ctrl+f", "search", "Search", id="search.open"),
         Binding("ctrl+b", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
+        Binding("ctrl+e", "current_session('export')", "Export", id="session.export"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="prompt.focus", show=False),
     ]
 
@@ -130,6 +131,13 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         await self.conversation.show_thread([])
         self.refresh_sessions()
         self.prompt_box.focus()
+
+    async def action_current_session(self, action: str) -> None:
+        """Act on the open session (from a key or the command palette)."""
+        if self.session_id is None:
+            self.notify("No session yet: send a prompt first.", severity="warning")
+            return
+        await self.session_action(action, self.session_id)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(SessionSidebar)

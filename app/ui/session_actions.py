@@ -5,6 +5,8 @@ A mixin of MainScreen; the keys live on the SessionList, which posts ActionReque
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input
@@ -18,9 +20,21 @@ else:
     _Base = object
 
 
+EXPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json"}
+
+
+def export_filename(title: str, session_id: str) -> str:
+    """A file name a shell user would type: lower-case words joined by dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:50].rstrip("-")
+    return f"{slug or session_id[:12]}.md"
+
+
 class SessionActions(_Base):
     async def on_session_list_action_requested(self, event: SessionList.ActionRequested) -> None:
-        action, session_id = event.action, event.session_id
+        await self.session_action(event.action, event.session_id)
+
+    async def session_action(self, action: str, session_id: str | None) -> None:
+        """rename / archive / delete / export a session, or filter / show_archived the list."""
         if action == "filter":
             self.query_one("#session-filter", Input).focus()
             return
@@ -47,6 +61,14 @@ class SessionActions(_Base):
                 self.store.archive_session(session_id)
                 self.notify(f"Archived: {session.title} (A shows archived sessions)")
             self.refresh_sessions()
+        elif action == "export":
+            self.app.push_screen(
+                InputDialog(
+                    "Export to (.md: active branch as Markdown; .json: the whole tree)",
+                    str(Path.cwd() / export_filename(session.title, session_id)),
+                ),
+                lambda target: self._export(session_id, target),
+            )
         elif action == "delete":
             if session_id == self.session_id and self._busy():
                 return
@@ -54,6 +76,27 @@ class SessionActions(_Base):
                 ConfirmDialog(f"Delete “{session.title or 'untitled'}” and all its messages?"),
                 lambda yes: self._delete(session_id, bool(yes)),
             )
+
+    def _export(self, session_id: str, target: str | None) -> None:
+        if not target or not target.strip():
+            return
+        path = Path(target.strip()).expanduser()
+        fmt = EXPORT_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
+            self.notify("Export needs a .md or .json file name.", severity="warning")
+            return
+        session = self.store.get_session(session_id)
+        if session is None:
+            return
+        from app.transfer.exporting import render_session
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render_session(self.store, session, fmt), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Exported to {path}")
 
     def _rename(self, session_id: str, title: str | None) -> None:
         if title is not None and title.strip():

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -160,21 +161,28 @@ def read_only(db_path: Path) -> sqlite3.Connection | None:
         return None
 
 
-def assistant_rows(db_path: Path) -> dict[str, tuple[str, str, str | None]]:
-    """assistant id -> (status, content, parent's content), read without writing."""
+class Row(NamedTuple):
+    status: str
+    content: str
+    prompt: str | None  # the content of the user message it answers
+    prompt_parent: str | None  # None when that prompt opened its session
+
+
+def assistant_rows(db_path: Path) -> dict[str, Row]:
+    """Every assistant message by id, read without writing."""
     conn = read_only(db_path)
     if conn is None:
         return {}
     try:
         rows = conn.execute(
-            "SELECT a.id, a.status, a.content, u.content FROM messages a"
+            "SELECT a.id, a.status, a.content, u.content, u.parent_id FROM messages a"
             " LEFT JOIN messages u ON u.id = a.parent_id WHERE a.role = 'assistant'"
         ).fetchall()
     except sqlite3.OperationalError:  # tables not created yet
         return {}
     finally:
         conn.close()
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    return {r[0]: Row(*r[1:]) for r in rows}
 
 
 def poll(predicate: object, timeout: float, what: str, interval: float = 0.05) -> None:
@@ -216,9 +224,9 @@ def test_kill9_during_tui_answer_ten_times(aha_home: Path) -> None:
             interval=0.2,
         )
         screens.append(tmux.capture(session))
-        status, stored, _ = assistant_rows(db_path)[answer_id]
-        assert status == MessageStatus.INTERRUPTED.value
-        assert stored == content
+        row = assistant_rows(db_path)[answer_id]
+        assert row.status == MessageStatus.INTERRUPTED.value
+        assert row.content == content
 
     try:
         for kill in range(KILLS + 1):
@@ -240,13 +248,15 @@ def test_kill9_during_tui_answer_ten_times(aha_home: Path) -> None:
             # Kill after a different amount of stored text each time, at a varying phase of
             # aha's flush timer.
             min_chars = 1 + 60 * kill
-            found: dict[str, tuple[str, str, str | None]] = {}
+            found: dict[str, Row] = {}
 
             def streaming_enough() -> bool:
                 new = {k: v for k, v in assistant_rows(db_path).items() if k not in before}
                 found.clear()
                 found.update(new)
-                return any(s == "streaming" and len(c) >= min_chars for s, c, _ in new.values())
+                return any(
+                    r.status == "streaming" and len(r.content) >= min_chars for r in new.values()
+                )
 
             poll(streaming_enough, STREAM_TIMEOUT_S, f"an answer streaming {min_chars}+ chars")
             time.sleep((kill % 5) * 0.05)
@@ -256,12 +266,13 @@ def test_kill9_during_tui_answer_ten_times(aha_home: Path) -> None:
             assert integrity(db_path) == [("ok",)], f"kill {kill}"
             assert len(found) == 1, f"kill {kill}: {len(found)} new answers"
             answer_id = next(iter(found))
-            status, content, prompt = assistant_rows(db_path)[answer_id]
-            assert status == "streaming", f"kill {kill}: the answer ended before the kill"
-            assert prompt == PROMPT
-            assert len(content) >= min_chars
-            left_by_kill.append((answer_id, content))
-            print(f"\nTUI kill {kill}: {len(content)} chars stored at the kill")
+            row = assistant_rows(db_path)[answer_id]
+            assert row.status == "streaming", f"kill {kill}: the answer ended before the kill"
+            assert row.prompt == PROMPT
+            assert row.prompt_parent is None, f"kill {kill}: Ctrl+N did not start a session"
+            assert len(row.content) >= min_chars
+            left_by_kill.append((answer_id, row.content))
+            print(f"\nTUI kill {kill}: {len(row.content)} chars stored at the kill")
     finally:
         tmux.kill_server()
 
