@@ -416,7 +416,15 @@ def main() -> int:
         f"aha bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
         f"AHA_HOME under {ROOT} (removed at exit)"
     )
-    sections = {"first_frame": first_frame, "tui_answer": tui_answer, "ask": ask, "router": router}
+    from scripts.bench_storage import storage_bench
+
+    sections = {
+        "first_frame": first_frame,
+        "tui_answer": tui_answer,
+        "ask": ask,
+        "router": router,
+        "storage": storage_bench,
+    }
     chosen = sys.argv[1:] or list(sections)  # `python -m scripts.bench ask` runs one section
     try:
         for name in chosen:

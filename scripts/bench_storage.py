@@ -398,7 +398,7 @@ def storage_bench() -> None:
             store.close()
         rows += flush_figures(directory)
     table(
-        f"storage: {count:,} messages in {SESSIONS:,} sessions, {size_mb:.0f} MB file "
+        f"5. storage: {count:,} messages in {SESSIONS:,} sessions, {size_mb:.0f} MB file "
         f"(search index {index_mb:.0f} MB), generated in {built:.0f} s",
         rows,
     )

@@ -16,7 +16,9 @@ from storage.base import StoreBase
 
 # Tokens of context around the hits in a snippet; the markers bracket each matched term.
 SNIPPET_TOKENS = 12
-MARK_OPEN, MARK_CLOSE, ELLIPSIS = "[", "]", "…"
+# Private-use characters, not brackets: stored text is full of [links] and [lists], so
+# brackets could not say which words matched. Callers render the markers their own way.
+MARK_OPEN, MARK_CLOSE, ELLIPSIS = "\ue000", "\ue001", "…"
 # More terms than anyone types; bounds the work one query can ask of FTS5.
 MAX_TERMS = 32
 
@@ -37,8 +39,13 @@ class SearchHit:
     rank: float  # bm25: lower is a better match
     created_at: str
 
+    def plain_snippet(self, open_mark: str = "[", close_mark: str = "]") -> str:
+        """The snippet with its hit markers written as `open_mark` / `close_mark`."""
+        return self.snippet.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready, with the hit markers written as brackets."""
+        return {**asdict(self), "snippet": self.plain_snippet()}
 
 
 def _searchable(text: str) -> bool:

@@ -15,7 +15,10 @@ from datetime import datetime
 from app import paths
 from app.sanitize import strip_control
 from storage import Store
-from storage.search_repo import SearchHit
+from storage.search_repo import MARK_CLOSE, MARK_OPEN, SearchHit
+
+# Hits in bold on a terminal; brackets when piped.
+BOLD = ("\x1b[1m", "\x1b[22m")
 
 
 def _local_date(stamp: str) -> str:
@@ -32,9 +35,10 @@ def _one_line(text: str) -> str:
     return " ".join(strip_control(text).split())
 
 
-def format_hit(hit: SearchHit) -> str:
+def format_hit(hit: SearchHit, marks: tuple[str, str] = ("[", "]")) -> str:
     title = _one_line(hit.session_title) or "(untitled)"
-    return f"{title} · {hit.role} · {_local_date(hit.created_at)}\n  {_one_line(hit.snippet)}"
+    snippet = _one_line(hit.snippet).replace(MARK_OPEN, marks[0]).replace(MARK_CLOSE, marks[1])
+    return f"{title} · {hit.role} · {_local_date(hit.created_at)}\n  {snippet}"
 
 
 def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
@@ -42,7 +46,7 @@ def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
         if as_json:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))
         else:
-            print(format_hit(hit))
+            print(format_hit(hit, BOLD if sys.stdout.isatty() else ("[", "]")))
 
 
 def run_search(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from storage import Store
 from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
 
 SESSION_COMMANDS = (
-    ("export", "Export session", "Write the open session as Markdown or JSON (ctrl+e)"),
+    ("export", "Export session", "Write the open session as Markdown or JSON (ctrl+s)"),
     ("rename", "Rename session", "Give the open session a new title"),
     (
         "archive",

@@ -33,7 +33,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         Binding("ctrl+n", "new_session", "New session", id="session.new"),
         Binding("ctrl+f", "search", "Search", id="search.open"),
         Binding("ctrl+b", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
-        Binding("ctrl+e", "current_session('export')", "Export", id="session.export"),
+        Binding("ctrl+s", "current_session('export')", "Export", id="session.export"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="prompt.focus", show=False),
     ]
 

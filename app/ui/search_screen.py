@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -14,13 +15,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from storage.search_repo import MARK_CLOSE, MARK_OPEN
+
 # Waiting this long after the last keystroke keeps typing smooth on a large database.
 DEBOUNCE_S = 0.12
-_MARK = re.compile(r"\[([^\[\]]*)\]")
+_MARK = re.compile(f"{MARK_OPEN}([^{MARK_OPEN}{MARK_CLOSE}]*){MARK_CLOSE}")
 
 
 def snippet_text(snippet: str, highlight_style: str) -> Text:
-    """FTS snippets mark hits as [term]; show them highlighted instead of bracketed."""
+    """Show the snippet's marked hits highlighted."""
     text = Text()
     position = 0
     for match in _MARK.finditer(snippet):
@@ -29,6 +32,14 @@ def snippet_text(snippet: str, highlight_style: str) -> Text:
         position = match.end()
     text.append(snippet[position:])
     return text
+
+
+def local_date(stamp: str) -> str:
+    """The stored UTC timestamp as a local calendar date."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().date().isoformat()
+    except ValueError:
+        return stamp[:10]
 
 
 class SearchScreen(ModalScreen[Any]):
@@ -92,7 +103,7 @@ class SearchScreen(ModalScreen[Any]):
         for index, hit in enumerate(self.hits):
             line = Text()
             line.append(hit.session_title or "untitled", style="bold")
-            line.append(f" · {hit.role} · {hit.created_at[:10]}\n", style="dim")
+            line.append(f" · {hit.role} · {local_date(hit.created_at)}\n", style="dim")
             line.append_text(snippet_text(hit.snippet.replace("\n", " "), style))
             results.add_option(Option(line, id=str(index)))
         if not self.hits and query.strip():

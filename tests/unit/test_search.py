@@ -12,7 +12,7 @@ import pytest
 from storage import MessageStatus, Store
 from storage.migrations import migrations
 from storage.repository import RouteRecord
-from storage.search_repo import SearchHit, match_expression
+from storage.search_repo import MARK_CLOSE, MARK_OPEN, SearchHit, match_expression
 
 FAST = RouteRecord(route="fast", model="smol")
 
@@ -207,7 +207,8 @@ def test_snippet_marks_hits_and_cuts_long_text(store: Store) -> None:
     long_text = " ".join(["filler"] * 40 + ["tokenizer"] + ["padding"] * 40)
     turn(store, session.id, None, long_text, "ok")
     [hit] = store.search("tokenizer")
-    assert "[tokenizer]" in hit.snippet
+    assert "[tokenizer]" in hit.plain_snippet()
+    assert MARK_OPEN + "tokenizer" + MARK_CLOSE in hit.snippet
     assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
     assert len(hit.snippet.split()) <= 14
 
@@ -341,7 +342,7 @@ def test_messages_written_before_m003_become_searchable(tmp_path: Path) -> None:
         assert migrations.pending(store.db) == []
         [hit] = store.search("write-ahead")
         assert (hit.message_id, hit.session_title, hit.role) == ("u1", "Old talk", "user")
-        assert hit.snippet == "What is [write-ahead] logging?"
+        assert hit.plain_snippet() == "What is [write-ahead] logging?"
         assert ids(store.search("pages")) == ["a1"]
         assert store.search("secretword") == []
         assert_index_matches_content(store)
