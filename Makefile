@@ -40,7 +40,7 @@ test: install-test
 	exit $$rc
 
 bench: install-test
-	$(PY) -m scripts.bench
+	$(PY) -m scripts.bench $(SECTIONS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
