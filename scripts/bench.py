@@ -416,6 +416,7 @@ def main() -> int:
         f"aha bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
         f"AHA_HOME under {ROOT} (removed at exit)"
     )
+    from scripts.bench_engines import engines_bench
     from scripts.bench_storage import storage_bench
 
     sections = {
@@ -424,6 +425,7 @@ def main() -> int:
         "ask": ask,
         "router": router,
         "storage": storage_bench,
+        "engines": engines_bench,
     }
     chosen = sys.argv[1:] or list(sections)  # `python -m scripts.bench ask` runs one section
     try:
