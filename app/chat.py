@@ -13,14 +13,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from app.backend.budget import ThinkingBudget, time_limit_note
 from app.backend.engine import Availability, Engine
 from app.backend.events import ChatMessage, Content, Done, Failed, StreamEvent, Thinking, Usage
 from app.backend.registry import Engines
+from app.backend.retry import RouteFailed
+from app.backend.usage import answer_cost
 from app.config import Settings
 from app.router import RouteDecision, Router
-from app.sanitize import StreamSanitizer
+from app.sanitize import StreamSanitizer, strip_control
 from storage import Message, MessageStatus, Store
 from storage.repository import RouteRecord
 
@@ -30,6 +34,19 @@ SYSTEM_PROMPT = (
 )
 FLUSH_INTERVAL_S = 0.5
 CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped, without repeating it."
+FALLBACK_ROUTE = "fast"
+
+
+@asynccontextmanager
+async def _closing(events: AsyncIterator[StreamEvent]) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+    """Close an engine's stream when leaving the block, in the task that iterated it (so a
+    remote route's HTTP response is released at once, not when the generator is collected)."""
+    try:
+        yield events
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()
 
 
 class _ActiveLeaf:
@@ -54,6 +71,17 @@ class Turn:
     prefix: str = ""
     # Set when the stream ends: the stored assistant message in its final state.
     final: Message | None = None
+    # Seconds of thinking after which the route's thinking budget cut the stream (None: no cut).
+    time_limit_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rerouted:
+    """The route failed before any text and another one answers: redraw the badge."""
+
+    route: str
+    model: str
+    note: str
 
 
 @dataclass
@@ -63,6 +91,7 @@ class _Progress:
     dirty: bool = False
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
     first_token_ms: float | None = None
 
     @property
@@ -174,7 +203,7 @@ class ChatService:
             messages.append({"role": "user", "content": CONTINUE_PROMPT})
         return messages
 
-    async def stream_turn(self, turn: Turn) -> AsyncIterator[StreamEvent]:
+    async def stream_turn(self, turn: Turn) -> AsyncIterator[StreamEvent | Rerouted]:
         """Stream the answer, persisting as it goes. Yields sanitised events for display."""
         if turn.engine is None or turn.final is not None:
             if turn.final and turn.final.error:
@@ -186,7 +215,7 @@ class ChatService:
         status, error = MessageStatus.COMPLETE, None
         flusher = asyncio.create_task(self._flush_periodically(turn.assistant.id, progress))
         try:
-            async for event in turn.engine.stream(self.context_for(turn)):
+            async for event in self._answer_stream(turn):
                 if isinstance(event, Content | Thinking):
                     clean = (content_clean if isinstance(event, Content) else reasoning_clean).feed(
                         event.text
@@ -205,18 +234,26 @@ class ChatService:
                     progress.completion_tokens = (
                         event.completion_tokens or progress.completion_tokens
                     )
+                    progress.reasoning_tokens = event.reasoning_tokens or progress.reasoning_tokens
+                    yield event
+                elif isinstance(event, Rerouted):
                     yield event
                 elif isinstance(event, Failed):
                     status, error = MessageStatus.ERROR, event.message
                     yield event
                     return
                 elif isinstance(event, Done):
+                    thought_tail = reasoning_clean.flush()
+                    if thought_tail:
+                        progress.reasoning.append(thought_tail)
+                        yield Thinking(thought_tail)
                     tail = content_clean.flush()
                     if tail:
                         progress.content.append(tail)
                         yield Content(tail)
                     if not progress.text.strip() and not progress.thoughts.strip():
-                        status, error = MessageStatus.ERROR, "the model returned an empty answer"
+                        status = MessageStatus.ERROR
+                        error = f"{turn.route} route: the model returned an empty answer"
                         yield Failed(error)
                         return
                     yield event
@@ -224,7 +261,7 @@ class ChatService:
             status, error = MessageStatus.CANCELLED, None
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a stream must not lose the text
-            status, error = MessageStatus.ERROR, f"{type(exc).__name__}: {exc}"
+            status, error = MessageStatus.ERROR, strip_control(f"{type(exc).__name__}: {exc}")
             yield Failed(error)
         finally:
             flusher.cancel()
@@ -238,7 +275,66 @@ class ChatService:
                 completion_tokens=progress.completion_tokens,
                 first_token_ms=progress.first_token_ms,
                 duration_ms=(time.perf_counter() - started) * 1000,
+                reasoning_tokens=progress.reasoning_tokens,
+                # After the stream: only a litellm route has loaded litellm to price it.
+                cost_usd=answer_cost(
+                    turn.engine,
+                    self.settings.routes.get(turn.route),
+                    progress.prompt_tokens,
+                    progress.completion_tokens,
+                ),
             )
+
+    async def _answer_stream(self, turn: Turn) -> AsyncIterator[StreamEvent | Rerouted]:
+        """The route's stream; if a deep route fails at answer time before showing any text
+        (down, overloaded, silent: see `RouteFailed.can_fall_back`), the fast route answers
+        instead, once, and the row and the badge say so. A forced route never falls back."""
+        shown, fell_back = False, False
+        async with _closing(self._engine_stream(turn)) as events:
+            async for event in events:
+                if isinstance(event, RouteFailed) and not shown:
+                    fell_back = await self._fall_back(turn, event)
+                    if fell_back:
+                        break
+                shown = shown or (isinstance(event, Content | Thinking) and bool(event.text))
+                yield event
+        if fell_back:
+            assert turn.engine is not None
+            yield Rerouted(turn.route, turn.engine.model_label, turn.note or "")
+            async with _closing(self._engine_stream(turn)) as events:
+                async for event in events:
+                    yield event
+
+    async def _fall_back(self, turn: Turn, failure: RouteFailed) -> bool:
+        """Switch `turn` to the fast route, if that is allowed and fast can answer."""
+        if not failure.can_fall_back or turn.decision.forced or turn.route == FALLBACK_ROUTE:
+            return False
+        if not (await self.availability(FALLBACK_ROUTE)).ok:
+            return False
+        failed = turn.route
+        turn.route, turn.engine = FALLBACK_ROUTE, self.engines.get(FALLBACK_ROUTE)
+        turn.note = f"{failed} route failed ({failure.reason}); answered by {FALLBACK_ROUTE}"
+        self.store.update_route(turn.assistant.id, turn.route, turn.engine.model_label, turn.note)
+        turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
+        return True
+
+    def _engine_stream(self, turn: Turn) -> AsyncIterator[StreamEvent]:
+        """The engine's stream, under the route's thinking budget when it has one."""
+        assert turn.engine is not None
+        messages = self.context_for(turn)
+        config = self.engines.config(turn.route) if turn.route in self.engines.names else None
+        if config is None or config.think_seconds is None:
+            return turn.engine.stream(messages)
+
+        def cut(after: float) -> None:
+            # Stored at once, so an answer that crashes later still says why it is short.
+            turn.time_limit_s = after
+            turn.note = " · ".join(n for n in (turn.note, time_limit_note(after)) if n)
+            self.store.update_route(
+                turn.assistant.id, turn.route, turn.assistant.model or "", turn.note
+            )
+
+        return ThinkingBudget(config.think_seconds, on_cut=cut).stream(turn.engine, messages)
 
     async def _flush_periodically(self, message_id: str, progress: _Progress) -> None:
         while True:

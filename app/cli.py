@@ -1,5 +1,5 @@
-"""`aha` command line: the TUI by default, plus ask, route, search, export, import
-and doctor.
+"""`aha` command line: the TUI by default, plus ask, route, search, export, import,
+models, keys, stats and doctor.
 
 Imports stay inside the commands: `aha route` never loads a model, `aha ask` on the fast route
 never imports litellm, and the TUI draws its first frame before either is imported.
@@ -74,6 +74,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     import_.add_argument("file", metavar="FILE", help="the JSON file; '-' reads stdin")
 
+    models = commands.add_parser(
+        "models",
+        help="list the routes, their state and keys, and the servers found on 127.0.0.1",
+        description="Each route: engine, model, where it points, whether it answers (and why"
+        " not), and for litellm routes where its key comes from (an environment variable, the"
+        " keyring, or none; never the key). Then what discovery found: OpenAI-compatible"
+        " servers on 127.0.0.1 (vLLM 8000, llama.cpp 8080, Ollama 11434) and their models.",
+    )
+    models.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    keys = commands.add_parser(
+        "keys",
+        help="store, list or delete API keys in the OS keyring",
+        description="API keys live in the OS keyring (service 'aha', user = provider) or in"
+        " environment variables (PROVIDER_API_KEY, e.g. OPENAI_API_KEY, which win over the"
+        " keyring); never in aha's config, database, logs or exports. A route's provider is"
+        " the part of its model before '/'.",
+    )
+    keys_actions = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys_set = keys_actions.add_parser(
+        "set",
+        help="store PROVIDER's key: typed at a hidden prompt, or piped on stdin",
+        description="Store a key in the keyring. It is read from a hidden prompt, or from"
+        " stdin when stdin is not a terminal (`pass show openai | aha keys set openai`);"
+        " never from the command line, where shell history and `ps` would keep it.",
+    )
+    keys_set.add_argument("provider", metavar="PROVIDER", help="e.g. openai, anthropic")
+    keys_actions.add_parser("list", help="each provider's key source and last 4 characters")
+    keys_delete = keys_actions.add_parser("delete", help="remove PROVIDER's key from the keyring")
+    keys_delete.add_argument("provider", metavar="PROVIDER", help="e.g. openai, anthropic")
+
+    stats = commands.add_parser(
+        "stats",
+        help="usage by route and model: answers, tokens, tok/s, first token, cost",
+        description="Sum the usage of finished answers (complete or cancelled) by route and"
+        " model: answers, prompt and completion tokens, average tokens per second and time"
+        " to first token, and cost from litellm's price map ($0 for local models, '?' for"
+        " models it does not price).",
+    )
+    stats.add_argument(
+        "--since", type=_positive_days, metavar="DAYS", help="only answers from the last DAYS days"
+    )
+    stats.add_argument("--json", action="store_true", help="print the sums as JSON")
+
     commands.add_parser("doctor", help="show config, data paths, routes and versions")
     return parser
 
@@ -86,6 +130,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_days(text: str) -> float:
+    """argparse type for `stats --since`: a number of days above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
     return value
 
 
@@ -119,6 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.commands.import_ import run_import
 
             return run_import(args)
+        if args.command == "models":
+            from app.commands.models import run_models
+
+            return run_models(args, settings)
+        if args.command == "keys":
+            from app.commands.keys import run_keys
+
+            return run_keys(args, settings)
+        if args.command == "stats":
+            from app.commands.stats import run_stats
+
+            return run_stats(args)
         if args.command == "doctor":
             from app.commands.doctor import run_doctor
 

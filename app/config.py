@@ -1,9 +1,9 @@
 """Configuration: TOML file + `AHA_*` environment variables, validated by pydantic-settings.
 
-The defaults need no file: the fast route is the embedded SmolLM2 model, the deep route points at
-an OpenAI-compatible server on 127.0.0.1:8000 (vLLM's default port) and is used only when it
-answers. Secrets never live here: a route names the environment variable or keyring entry that
-holds its key.
+The defaults need no file: the fast route is the embedded SmolLM2 model, the deep route is
+whatever OpenAI-compatible server answers on 127.0.0.1 (vLLM, llama.cpp, Ollama; see
+app/backend/discovery.py) and is used only when one does. Secrets never live here: a route names
+the environment variable or keyring entry that holds its key.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ class RouteConfig(BaseModel):
     engine: Literal["llama_cpp", "litellm"] = "litellm"
     # litellm model string ("openai/auto", "ollama/llama3", ...). For llama_cpp, a label.
     model: str = "auto"
+    # "auto": find an OpenAI-compatible server on 127.0.0.1 (app/backend/discovery.py).
     api_base: str | None = None
+    # Ports `api_base = "auto"` probes: vLLM, llama.cpp's llama-server, Ollama.
+    discover_ports: list[int] = Field(default_factory=lambda: [8000, 8080, 11434])
     # Name of the environment variable holding the key (keys never go in this file).
     api_key_env: str | None = None
     gguf: str | None = Field(default=None, description="GGUF path; empty = embedded SmolLM2")
@@ -39,7 +42,21 @@ class RouteConfig(BaseModel):
     max_tokens: int = Field(default=512, ge=1)
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     timeout: float = Field(default=60.0, gt=0)
+    # litellm routes (app/backend/retry.py): a request that fails before any text arrived
+    # (refused, 429, 5xx, no first chunk within `first_byte_timeout` s) is tried `retries` more
+    # times, waiting `retry_backoff` s, then twice that, ...; never once text was shown.
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_backoff: float = Field(default=0.5, ge=0.0, le=30.0)
+    first_byte_timeout: float = Field(default=30.0, gt=0)
     extra: dict[str, Any] = Field(default_factory=dict)
+    # Reasoning (app/backend/reasoning.py, app/backend/budget.py). Seconds of thinking before
+    # aha stops the stream and asks for the answer now (None: no limit).
+    think_seconds: float | None = Field(default=None, gt=0)
+    # Passed to litellm only when set ("low", "medium", "high"); dropped where unsupported.
+    reasoning_effort: str | None = None
+    # `<think>` in the content: "leading" (a block at the start of the answer is thinking),
+    # "implicit" (the chat template opened it: thinking until `</think>`), "off" (all content).
+    think_tags: Literal["leading", "implicit", "off"] = "leading"
 
 
 def default_routes() -> dict[str, RouteConfig]:
@@ -48,7 +65,7 @@ def default_routes() -> dict[str, RouteConfig]:
         "deep": RouteConfig(
             engine="litellm",
             model="openai/auto",
-            api_base="http://127.0.0.1:8000/v1",
+            api_base="auto",
             max_tokens=2048,
         ),
     }

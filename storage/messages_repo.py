@@ -32,6 +32,8 @@ class RouteRecord:
 
 
 def _pid_alive(pid: int | None) -> bool:
+    """Whether another live process has this pid. A zombie (killed, not yet reaped by its
+    parent, as under tmux) is dead for our purposes: it will never write again."""
     if not pid or pid == os.getpid():
         return False
     try:
@@ -40,7 +42,12 @@ def _pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): trust kill(0)
+    return state not in ("Z", "X")
 
 
 class MessagesRepo(StoreBase):
@@ -141,12 +148,15 @@ class MessagesRepo(StoreBase):
         completion_tokens: int | None = None,
         first_token_ms: float | None = None,
         duration_ms: float | None = None,
+        reasoning_tokens: int | None = None,
+        cost_usd: float | None = None,
     ) -> Message:
         with self._write():
             self.conn.execute(
                 "UPDATE messages SET status = ?, content = ?, reasoning = ?, error = ?,"
                 " prompt_tokens = ?, completion_tokens = ?, first_token_ms = ?, duration_ms = ?,"
-                " owner_pid = NULL, updated_at = ? WHERE id = ?",
+                " reasoning_tokens = ?, cost_usd = ?, owner_pid = NULL, updated_at = ?"
+                " WHERE id = ?",
                 (
                     str(status),
                     content,
@@ -156,6 +166,8 @@ class MessagesRepo(StoreBase):
                     completion_tokens,
                     first_token_ms,
                     duration_ms,
+                    reasoning_tokens,
+                    cost_usd,
                     now_iso(),
                     message_id,
                 ),

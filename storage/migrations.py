@@ -130,3 +130,22 @@ def m003_search_index(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@migrations()
+def m004_usage_and_preferences(db: Database) -> None:
+    """Usage per answer, and a small key/value table for choices made in the app.
+
+    `reasoning_tokens` and `cost_usd` join the token counts and timings m001 already stores;
+    NULL means unknown (an older row, a model missing from litellm's price map), which `aha
+    stats` keeps apart from a real zero (a local model). `preferences` holds choices such as
+    the deep model picked in the TUI: settings the user makes in aha rather than in the config
+    file, so they live with the data and travel with it.
+    """
+    db["messages"].add_column("reasoning_tokens", int)
+    db["messages"].add_column("cost_usd", float)
+    db["preferences"].create(
+        {"key": str, "value": str, "updated_at": str},
+        pk="key",
+        not_null={"key", "value", "updated_at"},
+    )

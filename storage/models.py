@@ -70,6 +70,9 @@ class Message:
     completion_tokens: int | None = None
     first_token_ms: float | None = None
     duration_ms: float | None = None
+    # Usage (m004): None when unknown; cost is 0.0 for a local model, None for an unpriced one.
+    reasoning_tokens: int | None = None
+    cost_usd: float | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Message:
@@ -95,6 +98,8 @@ class Message:
             completion_tokens=row["completion_tokens"],
             first_token_ms=row["first_token_ms"],
             duration_ms=row["duration_ms"],
+            reasoning_tokens=row.get("reasoning_tokens"),
+            cost_usd=row.get("cost_usd"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +123,8 @@ class Message:
             "completion_tokens": self.completion_tokens,
             "first_token_ms": self.first_token_ms,
             "duration_ms": self.duration_ms,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cost_usd": self.cost_usd,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

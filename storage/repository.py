@@ -11,11 +11,12 @@ from storage.search_repo import SearchRepo
 from storage.sessions_repo import SessionsRepo, title_from_prompt
 from storage.transfer_repo import TransferRepo
 from storage.tree_repo import TreeRepo
+from storage.usage_repo import UsageRepo
 
 __all__ = ["RouteRecord", "Store", "title_from_prompt"]
 
 
-class Store(SessionsRepo, MessagesRepo, TreeRepo, SearchRepo, TransferRepo):
+class Store(SessionsRepo, MessagesRepo, TreeRepo, SearchRepo, TransferRepo, UsageRepo):
     """Sessions and messages in one SQLite database."""
 
     @classmethod

@@ -11,4 +11,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m001_sessions_and_messages",
     "m002_session_forks",
     "m003_search_index",
+    "m004_usage_and_preferences",
 )

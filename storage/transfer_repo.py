@@ -38,6 +38,8 @@ _MESSAGE_COLUMNS = (
     "completion_tokens",
     "first_token_ms",
     "duration_ms",
+    "reasoning_tokens",
+    "cost_usd",
     "created_at",
     "updated_at",
 )
@@ -220,6 +222,8 @@ class TransferRepo(StoreBase):
                     m.completion_tokens,
                     m.first_token_ms,
                     m.duration_ms,
+                    m.reasoning_tokens,
+                    m.cost_usd,
                     m.created_at,
                     m.updated_at,
                 )

@@ -7,12 +7,15 @@ import time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message as TextualMessage
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
+from app.backend.budget import TIME_LIMIT_NOTE
+from app.backend.usage import usage_line
 from storage import Message, MessageStatus
 from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
+from widgets.thinking_block import ThinkingBlock
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -56,6 +59,8 @@ class AssistantMessage(MessageView):
 
     While streaming, a spinner shows the elapsed seconds until the first words arrive; text is
     appended through `Markdown.get_stream()` so a long answer is never re-rendered per token.
+    Thoughts stream into a `ThinkingBlock` titled "Thinking… 12.3 s" (counted from the request,
+    as the thinking budget counts); when the answer starts it collapses to "Thought for 12.3 s".
     """
 
     DEFAULT_CSS = """
@@ -66,7 +71,7 @@ class AssistantMessage(MessageView):
         color: $warning;
     }
     AssistantMessage > Markdown { margin: 0; padding: 0; }
-    AssistantMessage > Collapsible { margin: 0; padding: 0; }
+    AssistantMessage > ThinkingBlock { margin: 0; }
     """
 
     def __init__(
@@ -88,9 +93,7 @@ class AssistantMessage(MessageView):
         self._stream: MarkdownStream | None = None
         self._started = time.monotonic()
         self._first_text_at: float | None = None
-        self._thinking: Collapsible | None = None
-        self._thinking_text: Static | None = None
-        self._thinking_parts: list[str] = []
+        self._thinking: ThinkingBlock | None = None
         self._timer = None
 
     @classmethod
@@ -105,6 +108,9 @@ class AssistantMessage(MessageView):
             message_id=message.id,
         )
         view._final_status = message  # applied on mount
+        if message.reasoning.strip():
+            # How long it thought is not stored, so a stored block is just "Thoughts".
+            view._thinking = ThinkingBlock(message.reasoning, title="Thoughts", collapsed=True)
         return view
 
     BINDINGS = [
@@ -149,6 +155,8 @@ class AssistantMessage(MessageView):
         yield Static("", classes="siblings", markup=False)
         yield self.badge
         yield self.waiting
+        if self._thinking is not None:
+            yield self._thinking
         yield self.body
         yield self.status
 
@@ -169,37 +177,43 @@ class AssistantMessage(MessageView):
         if self._thinking is not None and self._first_text_at is None:
             self._thinking.title = f"Thinking… {elapsed:.1f} s"
 
+    def _thinking_done(self) -> None:
+        """The answer started (or the stream ended): collapse the thoughts, stop the count."""
+        if self._thinking is not None and self._first_text_at is None:
+            self._thinking.flush()
+            self._thinking.collapsed = True
+            self._thinking.title = f"Thought for {time.monotonic() - self._started:.1f} s"
+
     async def append(self, text: str) -> None:
         if self._first_text_at is None:
+            self._thinking_done()
             self._first_text_at = time.monotonic()
             self.waiting.display = False
-            if self._thinking is not None:
-                self._thinking.collapsed = True
-                self._thinking.title = f"Thought for {self._first_text_at - self._started:.1f} s"
         if self._stream is None:
             self._stream = Markdown.get_stream(self.body)
         await self._stream.write(text)
 
     async def append_thinking(self, text: str) -> None:
         if self._thinking is None:
-            self._thinking_text = Static("", markup=False)
-            self._thinking = Collapsible(self._thinking_text, title="Thinking…", collapsed=False)
+            self._thinking = ThinkingBlock()
+            self.waiting.display = False  # the block's title counts the seconds from here
             await self.mount(self._thinking, before=self.body)
-        self._thinking_parts.append(text)
-        assert self._thinking_text is not None
-        self._thinking_text.update("".join(self._thinking_parts))
+            self._tick()
+        self._thinking.append(text)
 
     async def finish(self, message: Message | None) -> None:
         """Stop the spinner and the stream, and show how the answer ended."""
         if self._timer is not None:
             self._timer.stop()
         self.waiting.display = False
+        self._thinking_done()
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
         if message is not None:
             self.message_id = message.id
             self.badge.route, self.badge.model = message.route or "?", message.model or ""
+            self.badge.note = message.route_note  # e.g. answered at the time limit
             self.badge.refresh()
             if message.content != self.body.source:
                 await self.body.update(message.content)
@@ -213,11 +227,10 @@ class AssistantMessage(MessageView):
         self.set_class(status is MessageStatus.CANCELLED, "-cancelled")
         self.set_class(status is MessageStatus.INTERRUPTED, "-interrupted")
         if status is MessageStatus.COMPLETE:
-            seconds = (message.duration_ms or 0) / 1000
-            tokens = message.completion_tokens
-            self.status.update(
-                f"{tokens} tokens · {seconds:.1f} s" if tokens else f"{seconds:.1f} s"
-            )
+            line = usage_line(message)  # tokens · tok/s · first token · time · cost
+            if TIME_LIMIT_NOTE in (message.route_note or ""):
+                line = f"{TIME_LIMIT_NOTE} · {line}"
+            self.status.update(line)
         elif status is MessageStatus.CANCELLED:
             self.status.update("cancelled · the partial answer is kept · c continue · r retry")
         elif status is MessageStatus.INTERRUPTED:

@@ -29,6 +29,13 @@ class RouteBadge(Static):
         self.score = score
         self.note = note
 
+    def reroute(self, route: str, model: str, note: str | None) -> None:
+        """Another route took over the answer (deep failed before any text arrived)."""
+        self.set_class(False, f"-{self.route}")
+        self.route, self.model, self.note = route, model, note
+        self.set_class(True, f"-{route}")
+        self.refresh()
+
     def render(self) -> Text:
         variables = self.app.theme_variables
         route_colour = variables.get(f"route-{self.route}", variables.get("primary", ""))

@@ -29,6 +29,8 @@ class Content:
 class Usage:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    # Of the completion tokens, how many the model spent reasoning (when the provider says).
+    reasoning_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from app.backend.engine import Availability
-from app.backend.events import ChatMessage, Content, Done, StreamEvent, Usage
+from app.backend.events import ChatMessage, Done, StreamEvent, Thinking, Usage
 from app.backend.gguf import ModelFileMissing, resolve_gguf
+from app.backend.reasoning import ThinkTagSplitter
 from app.backend.threaded import iterate_in_thread
 from app.config import RouteConfig
 
@@ -70,19 +71,27 @@ class LlamaCppEngine:
             chunks = model.create_chat_completion(messages=list(messages), stream=True, **params)
             produced = 0
             finish: str | None = None
+            # A local reasoning GGUF writes its thoughts into the content, inside <think> tags.
+            splitter = ThinkTagSplitter(self.config.think_tags)
             try:
                 for chunk in chunks:
                     if stop.is_set():
                         finish = "cancelled"
                         break
                     choice = chunk["choices"][0]
-                    text = choice.get("delta", {}).get("content")
+                    delta = choice.get("delta", {})
+                    reasoning = delta.get("reasoning_content")
+                    if reasoning:
+                        produced += 1
+                        yield Thinking(reasoning)
+                    text = delta.get("content")
                     if text:
                         produced += 1
-                        yield Content(text)
+                        yield from splitter.feed(text)
                     finish = choice.get("finish_reason") or finish
             finally:
                 chunks.close()
+            yield from splitter.flush()
         yield Usage(completion_tokens=produced)
         yield Done(finish)
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
 from app.backend.events import Failed, StreamEvent
+from app.sanitize import strip_control
 
 _END = object()
 
@@ -36,7 +37,7 @@ async def iterate_in_thread(
                     break
                 put(event)
         except Exception as exc:  # noqa: BLE001 - becomes a Failed event, never a crash
-            put(Failed(f"{type(exc).__name__}: {exc}"))
+            put(Failed(strip_control(f"{type(exc).__name__}: {exc}")))
         finally:
             put(_END)
 

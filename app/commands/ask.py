@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from contextlib import aclosing
 
 from app import paths
 from app.backend.events import Content, Failed, Thinking
-from app.chat import ChatService
+from app.chat import ChatService, Rerouted
 from app.config import Settings
 from storage import MessageStatus, Store
 
@@ -54,13 +55,31 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
         )
         err.flush()
     failed: str | None = None
+    limited = False  # the thinking budget cut the stream: say so once, before the answer
+    mid_thought = False  # stderr ends inside printed thoughts (--thinking)
     async with aclosing(service.stream_turn(turn)) as events:
         async for event in events:
+            if not limited and turn.time_limit_s is not None and not args.json:
+                model, reasons = turn.assistant.model or "", turn.decision.reasons
+                lead = "\n" if mid_thought else ""
+                limited, mid_thought = True, False
+                err.write(lead + badge_line(turn.route, model, reasons, turn.note) + "\n")
+                err.flush()
             if isinstance(event, Content) and not args.json:
+                if mid_thought:
+                    err.write("\n")  # end the thoughts' line before the answer starts
+                    err.flush()
+                    mid_thought = False
                 out.write(event.text)
                 out.flush()
             elif isinstance(event, Thinking) and args.thinking and not args.json:
                 err.write(event.text)
+                err.flush()
+                mid_thought = True
+            elif isinstance(event, Rerouted) and not args.json:
+                # deep failed at answer time and fast answers instead: say so before its text
+                err.write(badge_line(event.route, event.model, turn.decision.reasons, event.note))
+                err.write("\n")
                 err.flush()
             elif isinstance(event, Failed):
                 failed = event.message
@@ -102,5 +121,10 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\naha: cancelled (the partial answer is kept)\n")
         return 130
+    except BrokenPipeError:
+        # `aha ask ... | head`: the reader left, so the answer stopped there (stored as
+        # cancelled); point stdout at /dev/null so Python's exit-time flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         store.close()

@@ -1,4 +1,5 @@
-"""`aha doctor`: what aha sees: paths, routes and whether they answer, keyring, versions."""
+"""`aha doctor`: what aha sees: paths, routes and whether they answer (with where each key
+comes from, and what discovery found on 127.0.0.1), keyring, versions."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import sqlite3
 from importlib import metadata
 
 from app import __version__, paths
-from app.backend.keys import keyring_backend_name
-from app.backend.registry import Engines
+from app.backend.keys import keyring_usable
+from app.commands.models import collect, discovery_lines, route_lines
 from app.config import Settings
+from app.sanitize import strip_control
 
 PACKAGES = [
     "textual",
@@ -29,19 +31,6 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-async def _route_lines(settings: Settings) -> list[str]:
-    engines = Engines(settings)
-    checks = await asyncio.gather(*(engines.get(n).check() for n in engines.names))
-    lines = []
-    for name, available in zip(engines.names, checks, strict=True):
-        config = engines.config(name)
-        state = "ok" if available.ok else "unavailable"
-        lines.append(
-            f"  {name:<6} {config.engine:<9} {config.model:<24} {state}: {available.detail}"
-        )
-    return lines
-
-
 def run_doctor(settings: Settings) -> int:
     config = paths.config_path()
     print(f"aha {__version__}")
@@ -50,10 +39,16 @@ def run_doctor(settings: Settings) -> int:
     print(f"  database  {paths.database_path()}")
     print(f"  log       {paths.log_path()}")
     print(f"router\n  threshold {settings.router.threshold}")
+    report = asyncio.run(collect(settings))
     print("routes")
-    for line in asyncio.run(_route_lines(settings)):
-        print(line)
-    print(f"keyring\n  {keyring_backend_name()}")
+    for line in route_lines(report):
+        print(strip_control(line))
+    print("discovered on 127.0.0.1")
+    for line in discovery_lines(report):
+        print(strip_control(line))
+    usable, backend = keyring_usable()
+    note = "" if usable else " (not usable here: keys come from environment variables)"
+    print(f"keyring\n  {backend}{note}")
     print("versions")
     print(f"  {'python':<18} {platform.python_version()}")
     print(f"  {'sqlite':<18} {sqlite3.sqlite_version}")

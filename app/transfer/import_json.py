@@ -124,6 +124,8 @@ MESSAGE_FIELDS: dict[str, tuple[Check, bool]] = {
     "completion_tokens": (_optional(_int), False),
     "first_token_ms": (_optional(_float), False),
     "duration_ms": (_optional(_float), False),
+    "reasoning_tokens": (_optional(_int), False),
+    "cost_usd": (_optional(_float), False),
     "created_at": (_timestamp, True),
     "updated_at": (_timestamp, True),
 }

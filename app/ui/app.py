@@ -16,6 +16,7 @@ from app.backend.preload import preload_fast_model
 from app.chat import ChatService
 from app.config import Settings
 from app.ui.main_screen import MainScreen
+from app.ui.usage_commands import choose_deep_model, show_session_usage
 from storage import Store
 from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
 
@@ -67,6 +68,16 @@ class AhaApp(App[None]):
         )
         for action, title, help_text in SESSION_COMMANDS:
             yield SystemCommand(title, help_text, partial(screen.action_current_session, action))
+        yield SystemCommand(
+            "Choose deep model",
+            "Find servers on 127.0.0.1 and pick the deep route's model",
+            partial(choose_deep_model, self),
+        )
+        yield SystemCommand(
+            "Session usage",
+            "Tokens, speed, time to first token and cost of the open session",
+            lambda: show_session_usage(self, screen.session_id),
+        )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -91,7 +102,8 @@ class AhaApp(App[None]):
                 "their text is kept, marked interrupted."
             )
         if self.settings.ui.preload_model:
-            self.set_timer(PRELOAD_DELAY_S, self._start_preload)
+            # Counted from the first frame, so the model's import never races the first paint.
+            self.call_after_refresh(self.set_timer, PRELOAD_DELAY_S, self._start_preload)
 
     def _start_preload(self) -> None:
         """Load the embedded model off the UI thread so the first answer doesn't wait for it."""

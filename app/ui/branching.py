@@ -12,7 +12,7 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from app.backend.events import Content, Thinking
-from app.chat import Turn
+from app.chat import Rerouted, Turn
 from storage import MessageStatus
 from widgets.message_view import AssistantMessage, UserMessage
 
@@ -76,6 +76,8 @@ class BranchActions(_Base):
                         await view.append(event.text)
                     elif isinstance(event, Thinking):
                         await view.append_thinking(event.text)
+                    elif isinstance(event, Rerouted):
+                        view.badge.reroute(event.route, event.model, event.note)
         except asyncio.CancelledError:
             if turn is not None and turn.final is None:
                 turn.final = self.store.finish_assistant(

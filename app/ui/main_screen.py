@@ -30,7 +30,10 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         Binding("escape", "stop_editing", "Stop editing", id="prompt.stop_editing"),
         Binding("escape", "select_message", "Select message", id="conversation.select"),
         Binding("escape", "focus_prompt", "Prompt", id="prompt.back"),
-        Binding("ctrl+n", "new_session", "New session", id="session.new"),
+        # priority: run at once, before keys typed after it reach the prompt box (a
+        # non-priority binding runs only after the key has bubbled back up, so a quick
+        # "Ctrl+N, text, Enter" sent the text to the old session).
+        Binding("ctrl+n", "new_session", "New session", id="session.new", priority=True),
         Binding("ctrl+f", "search", "Search", id="search.open"),
         Binding("ctrl+b", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
         Binding("ctrl+s", "current_session('export')", "Export", id="session.export"),

@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 COMMAND_TIMEOUT_S = 30.0
@@ -25,6 +26,8 @@ class Tmux:
         self.socket = f"aha-test-{uuid.uuid4().hex[:12]}"
         self.env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
         self.cmd("new-session", "-d", "-s", "keeper", "-x", "80", "-y", "24", "exec sleep 86400")
+        # A pane whose program exits stays, showing its last screen (a traceback, say).
+        self.cmd("set-option", "-g", "remain-on-exit", "on")
 
     def cmd(self, *args: str) -> str:
         result = subprocess.run(
@@ -50,7 +53,7 @@ class Tmux:
             "-c", str(cwd), "exec " + command,
         )
         shell = int(self.cmd("display-message", "-p", "-t", session, "#{pane_pid}").strip())
-        return child_running(shell, argv[-1], COMMAND_TIMEOUT_S)
+        return child_running(shell, argv[-1], COMMAND_TIMEOUT_S, lambda: self.check_alive(session))
 
     def has_session(self, session: str) -> bool:
         try:
@@ -60,7 +63,16 @@ class Tmux:
         return True
 
     def capture(self, session: str) -> str:
-        return self.cmd("capture-pane", "-p", "-t", session)
+        """The pane's screen as text; fails with that screen if the program has exited."""
+        screen = self.cmd("capture-pane", "-p", "-t", session)
+        self.check_alive(session)
+        return screen
+
+    def check_alive(self, session: str) -> None:
+        """Fail, showing the pane's last screen, if its program has exited."""
+        if self.cmd("display-message", "-p", "-t", session, "#{pane_dead}").strip() == "1":
+            screen = self.cmd("capture-pane", "-p", "-t", session)
+            raise AssertionError(f"the program in {session} exited; its last screen:\n{screen}")
 
     def type(self, session: str, text: str) -> None:
         self.cmd("send-keys", "-t", session, "-l", text)
@@ -81,9 +93,12 @@ class Tmux:
         )
 
 
-def child_running(parent: int, last_arg: str, timeout: float) -> int:
+def child_running(
+    parent: int, last_arg: str, timeout: float, check: Callable[[], None] = lambda: None
+) -> int:
     """The pid of `parent`'s child once it runs the program whose last argument is `last_arg`
-    (`env` execs it in place, so the pid is the same before and after)."""
+    (`env` execs it in place, so the pid is the same before and after). `check` runs between
+    looks and may fail early (the program already exited)."""
     deadline = time.monotonic() + timeout
     while True:
         for entry in Path("/proc").iterdir():
@@ -97,6 +112,7 @@ def child_running(parent: int, last_arg: str, timeout: float) -> int:
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             if ppid == parent and last_arg.encode() in cmdline and cmdline[0] != b"env":
                 return int(entry.name)
+        check()
         assert time.monotonic() < deadline, f"no child of {parent} runs {last_arg!r}"
         time.sleep(0.02)
 

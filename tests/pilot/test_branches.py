@@ -103,7 +103,8 @@ async def test_fork_copies_the_thread_into_a_new_session(home: Path) -> None:
 
 async def test_continue_a_cancelled_answer(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """c on a cancelled answer makes a sibling that starts with the partial text."""
-    monkeypatch.setenv("AHA_ROUTES__FAST__MAX_TOKENS", "200")
+    # Long enough that Escape lands mid-answer even on a fast, idle machine.
+    monkeypatch.setenv("AHA_ROUTES__FAST__MAX_TOKENS", "1500")
     app = AhaApp(load_settings())
     async with app.run_test(size=SIZE) as pilot:
         screen = main_screen(app)
@@ -111,10 +112,13 @@ async def test_continue_a_cancelled_answer(home: Path, monkeypatch: pytest.Monke
         await pilot.press(*"Write a long story about a dragon")
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(v.body.source for v in views(app, AssistantMessage)))
+        assert screen.streaming, "the answer finished before Escape: make it longer"
         await pilot.press("escape")
         await wait_for(pilot, lambda: not screen.streaming)
         cancelled = [m for m in app.store.messages(screen.session_id) if m.role == "assistant"]
         assert cancelled[0].status is MessageStatus.CANCELLED and cancelled[0].content
+        fast = app.chat.engines.get("fast")
+        fast.config = fast.config.model_copy(update={"max_tokens": 8})  # a short continuation
         before = answer_ids(app)
         await pilot.press("escape", "c")
         await wait_for_new_answer(pilot, app, before)

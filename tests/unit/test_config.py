@@ -22,13 +22,15 @@ def _write(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_defaults_need_no_file(aha_home: Path) -> None:
-    """With no config file, fast is the embedded llama.cpp model and deep a local server."""
+    """With no config file, fast is the embedded llama.cpp model and deep whatever local
+    server discovery finds (api_base "auto": vLLM, llama.cpp and Ollama ports on 127.0.0.1)."""
     assert not (aha_home / "config.toml").exists()
     settings = load_settings()
     fast, deep = settings.routes["fast"], settings.routes["deep"]
     assert fast.engine == "llama_cpp"
     assert deep.engine == "litellm"
-    assert deep.api_base is not None and "127.0.0.1:8000" in deep.api_base
+    assert deep.api_base == "auto"
+    assert deep.discover_ports == [8000, 8080, 11434]
     assert settings.router.threshold == 0.5
 
 

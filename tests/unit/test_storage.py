@@ -376,3 +376,29 @@ def test_data_written_before_m002_survives_the_upgrade(tmp_path: Path) -> None:
         ("a1", "Write-ahead logging."),
     ]
     assert thread[1].route_reasons == ("short factual question",)
+
+
+def test_zombie_owner_counts_as_dead() -> None:
+    """A killed but unreaped process (a zombie, as under tmux) never writes again, so its
+    streaming rows must be recoverable at once, not after the staleness limit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from storage.messages_repo import _pid_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert _pid_alive(child.pid)
+        os.kill(child.pid, signal.SIGKILL)
+        for _ in range(100):  # until the kernel has made it a zombie (we don't reap it yet)
+            with open(f"/proc/{child.pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        assert not _pid_alive(child.pid)
+    finally:
+        child.kill()
+        child.wait()
