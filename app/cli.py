@@ -8,6 +8,7 @@ never imports litellm, and the TUI draws its first frame before either is import
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     route = commands.add_parser(
         "route",
         help='score prompts: explain one, or JSON lines {"prompt": ...} on stdin',
+        epilog="`aha route train [--data DIR] [--out FILE]` retrains the router's weights."
+        ' To explain the prompt "train" itself: `aha route -- train`.',
     )
     route.add_argument("text", nargs="?", help="a prompt to explain; omit to read JSON lines")
     route.add_argument("--json", action="store_true", help="explain as JSON")
@@ -144,7 +147,27 @@ def _positive_days(text: str) -> float:
     return value
 
 
+# Each command's module is imported only when it runs, so `aha route` never loads a model and
+# nothing heavy sits on the way to the TUI's first frame.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("app.commands.ask", "run_ask"),
+    "route": ("app.commands.route", "run_route"),
+    "search": ("app.commands.search", "run_search"),
+    "export": ("app.commands.export", "run_export"),
+    "import": ("app.commands.import_", "run_import"),
+    "models": ("app.commands.models", "run_models"),
+    "keys": ("app.commands.keys", "run_keys"),
+    "stats": ("app.commands.stats", "run_stats"),
+    "doctor": ("app.commands.doctor", "run_doctor"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["route", "train"]:  # `aha route -- train` still explains the word "train"
+        from app.commands.route import run_train
+
+        return run_train(argv[2:])
     args = _parser().parse_args(argv)
     from app.config import ConfigError, load_settings
 
@@ -154,45 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aha: config error: {exc}", file=sys.stderr)
         return 2
     try:
-        if args.command == "ask":
-            from app.commands.ask import run_ask
+        if args.command is None:
+            from app.ui.app import run_tui
 
-            return run_ask(args, settings)
-        if args.command == "route":
-            from app.commands.route import run_route
-
-            return run_route(args, settings)
-        if args.command == "search":
-            from app.commands.search import run_search
-
-            return run_search(args)
-        if args.command == "export":
-            from app.commands.export import run_export
-
-            return run_export(args)
-        if args.command == "import":
-            from app.commands.import_ import run_import
-
-            return run_import(args)
-        if args.command == "models":
-            from app.commands.models import run_models
-
-            return run_models(args, settings)
-        if args.command == "keys":
-            from app.commands.keys import run_keys
-
-            return run_keys(args, settings)
-        if args.command == "stats":
-            from app.commands.stats import run_stats
-
-            return run_stats(args)
-        if args.command == "doctor":
-            from app.commands.doctor import run_doctor
-
-            return run_doctor(settings)
-        from app.ui.app import run_tui
-
-        return run_tui(settings, theme=args.theme)
+            return run_tui(settings, theme=args.theme)
+        module_name, function_name = COMMANDS[args.command]
+        run = getattr(importlib.import_module(module_name), function_name)
+        return int(run(args, settings))
     except KeyboardInterrupt:
         return 130
 

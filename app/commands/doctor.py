@@ -3,6 +3,7 @@ comes from, and what discovery found on 127.0.0.1), keyring, versions."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import platform
 import sqlite3
@@ -31,7 +32,7 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def run_doctor(settings: Settings) -> int:
+def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     config = paths.config_path()
     print(f"aha {__version__}")
     print("paths")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from app import paths
+from app.config import Settings
 from app.transfer.exporting import render_session as render
 from storage import Store
 from storage.models import Session
@@ -47,7 +48,7 @@ def _write_stdout(data: bytes) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def run_export(args: argparse.Namespace) -> int:
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
     fmt = args.format or (
         "json" if args.output and Path(args.output).suffix.lower() == ".json" else "md"
     )

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from app import paths
+from app.config import Settings
 from app.transfer import FormatError, decode, parse_import
 from storage import Store
 
@@ -27,7 +28,7 @@ def _read(name: str) -> bytes:
     return Path(name).read_bytes()
 
 
-def run_import(args: argparse.Namespace) -> int:
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
     name: str = args.file
     try:
         raw = _read(name)

@@ -1,4 +1,8 @@
-"""`aha route`: the router's decision for one prompt, or for JSON lines on stdin."""
+"""`aha route`: the router's decision for one prompt, or for JSON lines on stdin.
+
+`aha route train [--data DIR] [--out FILE]` retrains the weights instead (numpy, imported only
+then). A prompt that is literally "train" is explained with `aha route -- train`.
+"""
 
 from __future__ import annotations
 
@@ -52,3 +56,10 @@ def run_route(args: argparse.Namespace, settings: Settings) -> int:
         _explain(router, args.text, args.json)
         return 0
     return _stream(router)
+
+
+def run_train(argv: list[str]) -> int:
+    """`aha route train`: retrain app/router/weights.json (see app/router/train.py)."""
+    from app.router.train import main
+
+    return main(argv)

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 
 from app import paths
+from app.config import Settings
 from app.sanitize import strip_control
 from storage import Store
 from storage.search_repo import MARK_CLOSE, MARK_OPEN, SearchHit
@@ -49,7 +50,7 @@ def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
             print(format_hit(hit, BOLD if sys.stdout.isatty() else ("[", "]")))
 
 
-def run_search(args: argparse.Namespace) -> int:
+def run_search(args: argparse.Namespace, settings: Settings) -> int:
     query = str(args.query or "")
     if not query.strip():
         print("aha search: give something to search for", file=sys.stderr)

@@ -14,6 +14,7 @@ from typing import Any
 
 from app import paths
 from app.backend.usage import format_cost
+from app.config import Settings
 from app.sanitize import strip_control
 from storage import Store
 from storage.usage_repo import UsageSummary
@@ -75,7 +76,7 @@ def render_table(groups: list[UsageSummary], total: UsageSummary) -> str:
     return "\n".join(lines)
 
 
-def run_stats(args: argparse.Namespace) -> int:
+def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     since = since_stamp(args.since)
     groups: list[UsageSummary] = []
     total = UsageSummary(route=None, model=None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,9 @@ from textual.pilot import Pilot
 
 from app.config import load_settings
 from app.ui.app import AhaApp
-from app.ui.main_screen import MainScreen
 from storage import Message, MessageStatus, Store
 from storage.repository import RouteRecord
+from tests.pilot.helpers import main_screen, wait_for
 from widgets.conversation import Conversation
 from widgets.message_view import AssistantMessage, UserMessage
 from widgets.prompt_input import PromptInput
@@ -29,7 +28,6 @@ from widgets.session_list import SessionList
 pytestmark = pytest.mark.integration
 
 SIZE = (120, 40)
-ANSWER_TIMEOUT_S = 120.0
 HARD_PROMPT = (
     "Prove step by step that the square root of 2 is irrational, then compare two proofs"
 )
@@ -39,37 +37,8 @@ LONG_PROMPT = "Write a long story about a dragon who learns to bake bread, with 
 # Helpers ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty aha home; the deep route points at a closed port; tiny, greedy fast answers."""
-    monkeypatch.setenv("AHA_HOME", str(tmp_path))
-    monkeypatch.setenv("AHA_ROUTES__DEEP__API_BASE", "http://127.0.0.1:9")
-    monkeypatch.setenv("AHA_ROUTES__FAST__MAX_TOKENS", "8")
-    monkeypatch.setenv("AHA_ROUTES__FAST__TEMPERATURE", "0")
-    monkeypatch.setenv("AHA_UI__PRELOAD_MODEL", "false")
-    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    return tmp_path
-
-
 def make_app() -> AhaApp:
     return AhaApp(load_settings())
-
-
-async def wait_for(
-    pilot: Pilot[None], predicate: Callable[[], object], timeout: float = ANSWER_TIMEOUT_S
-) -> None:
-    """Poll `predicate` between short pauses; fail (never hang) when it stays false."""
-    for _ in range(int(timeout / 0.1)):
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    assert predicate(), f"condition not met within {timeout} s"
-
-
-def main_screen(app: AhaApp) -> MainScreen:
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    return screen
 
 
 def final_assistants(store: Store, session_id: str | None) -> list[Message]:
