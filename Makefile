@@ -8,18 +8,19 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 # Importing litellm must never reach for the network.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test bench install install-test train clean help
+.PHONY: run test bench install install-test train-router clean help
 
 help:
 	@echo "make run    create .venv, install aha, start the TUI on the embedded model"
 	@echo "make test   create .venv, install aha with test extras, run the whole suite"
-	@echo "make bench  print start-up, answer and router figures beside same-run baselines"
+	@echo "make bench  print start-up, answer, router, storage and engine figures beside same-run baselines"
+	@echo "make train-router  retrain the router (app/router/weights.json) on ../shared/routing-data"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	@echo "Installing aha (the first install compiles llama.cpp: about 10-15 minutes on 2 cores)"
+	@echo "Installing aha (the first install compiles llama.cpp: about 4 minutes on 2 cores, once)"
 	$(PIP) install -e .
 	@touch $@
 
@@ -44,3 +45,7 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Retrain the router's weights (app/router/weights.json) on ../shared/routing-data; about a minute.
+train-router: install
+	$(VENV)/bin/aha route train $(ARGS)

@@ -69,8 +69,8 @@ def _truthy(cell: str) -> bool | None:
     return True if cell == "true" else False if cell == "false" else None
 
 
-def load_mmlu(root: str | Path | None = None) -> Iterator[tuple[str, bool]]:
-    """(prompt, needs_deep) for every uncontaminated MMLU prompt with both answers present."""
+def mmlu_records(root: str | Path | None = None) -> Iterator[tuple[str, float, float]]:
+    """(prompt, weak correct 0/1, strong correct 0/1) per uncontaminated, answered MMLU row."""
     base = data_dir(root) / "mmlu"
     skip = _contaminated(base / "contaminated_prompts.jsonl")
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
@@ -84,13 +84,17 @@ def load_mmlu(root: str | Path | None = None) -> Iterator[tuple[str, bool]]:
                 weak, strong = _truthy(row[1]), _truthy(row[2])
                 if weak is None or strong is None:
                     continue
-                yield row[0], (not weak) and strong
+                yield row[0], float(weak), float(strong)
 
 
-def load_mt_bench(
-    root: str | Path | None = None, pass_mark: float = MT_BENCH_PASS_MARK
-) -> Iterator[tuple[str, bool]]:
-    """(prompt, needs_deep) per MT-bench question and turn.
+def load_mmlu(root: str | Path | None = None) -> Iterator[tuple[str, bool]]:
+    """(prompt, needs_deep) for every uncontaminated MMLU prompt with both answers present."""
+    for prompt, weak, strong in mmlu_records(root):
+        yield prompt, needs_deep("mmlu", weak, strong)
+
+
+def mt_bench_records(root: str | Path | None = None) -> Iterator[tuple[str, float, float]]:
+    """(prompt, weak judge score, strong judge score) per MT-bench question and turn.
 
     The turn-2 prompt is both turns joined by a blank line, since turn 2 alone ("Rewrite your
     previous response...") means little without turn 1.
@@ -115,7 +119,89 @@ def load_mt_bench(
             strong = next((v for m, v in by_model.items() if "gpt-4" in m.lower()), None)
             if weak is None or strong is None:
                 continue
-            yield "\n\n".join(turns[:t]), weak < pass_mark <= strong
+            yield "\n\n".join(turns[:t]), weak, strong
+
+
+def load_mt_bench(
+    root: str | Path | None = None, pass_mark: float = MT_BENCH_PASS_MARK
+) -> Iterator[tuple[str, bool]]:
+    """(prompt, needs_deep) per MT-bench question and turn (see ``mt_bench_records``)."""
+    for prompt, weak, strong in mt_bench_records(root):
+        yield prompt, weak < pass_mark <= strong
+
+
+def load_records(dataset: str, root: str | Path | None = None) -> list[tuple[str, float, float]]:
+    """(prompt, weak quality, strong quality) of one dataset: "mmlu" or "mt_bench"."""
+    if dataset == "mmlu":
+        return list(mmlu_records(root))
+    if dataset == "mt_bench":
+        return list(mt_bench_records(root))
+    raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
+
+
+def needs_deep(dataset: str, weak: float, strong: float) -> bool:
+    """The label: the weak model failed and the strong one succeeded."""
+    if dataset == "mt_bench":
+        return weak < MT_BENCH_PASS_MARK <= strong
+    return not weak and bool(strong)
+
+
+def apgr(
+    scores: Sequence[float],
+    weak: Sequence[float],
+    strong: Sequence[float],
+    steps: int = 100,
+) -> float:
+    """Average performance gap recovered (APGR), as defined by RouteLLM (Ong et al., 2024,
+    "RouteLLM: Learning to Route LLMs with Preference Data", section 5; ``routellm/evals``).
+
+    For each share of deep (strong-model) calls c in 0, 1/steps, ..., 1, the c*n prompts with the
+    highest router score go to the strong model (equivalently: a score threshold). Then
+
+        performance(c) = mean over prompts of (strong quality if routed deep else weak quality)
+        PGR(c)         = (performance(c) - weak_perf) / (strong_perf - weak_perf)
+        APGR           = area under PGR versus c from 0 to 1 (trapezoid rule over the steps)
+
+    where weak_perf / strong_perf are the qualities of sending everything to one model. Quality is
+    correctness (0/1) on MMLU and the judge score on MT-bench. Tied scores are routed together, so
+    a tie block is split in proportion (the expected value under random tie-breaking): a constant
+    or random router scores about 0.5, a perfect one close to 1 (PGR can exceed 1 when the strong
+    model is worse than the weak one on some prompts), a reversed one well below 0.5.
+    """
+    n = len(scores)
+    if not n or len(weak) != n or len(strong) != n:
+        raise ValueError("apgr needs equally long, non-empty scores, weak and strong")
+    weak_perf = sum(weak) / n
+    strong_perf = sum(strong) / n
+    gap = strong_perf - weak_perf
+    if gap <= 0:
+        raise ValueError("apgr needs the strong model to outperform the weak one on average")
+    order = sorted(range(n), key=lambda i: -scores[i])
+    # Tie blocks in score order: (size, total gain strong - weak).
+    blocks: list[tuple[int, float]] = []
+    i = 0
+    while i < n:
+        j = i
+        total = 0.0
+        while j < n and scores[order[j]] == scores[order[i]]:
+            total += strong[order[j]] - weak[order[j]]
+            j += 1
+        blocks.append((j - i, total))
+        i = j
+    pgrs: list[float] = []
+    for s in range(steps + 1):
+        k = n * s / steps  # prompts routed deep; a fractional k splits a tie block evenly
+        gained = 0.0
+        taken = 0
+        for size, total in blocks:
+            if taken + size <= k:
+                gained += total
+                taken += size
+            else:
+                gained += total * (k - taken) / size
+                break
+        pgrs.append((gained / n) / gap)
+    return sum((pgrs[t] + pgrs[t + 1]) / 2.0 for t in range(steps)) / steps
 
 
 def load_pairs(dataset: str, root: str | Path | None = None) -> Iterator[tuple[str, bool]]:

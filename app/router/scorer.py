@@ -1,8 +1,10 @@
-"""Router v0: a hand-weighted logistic over the features in ``features.py``.
+"""The router: a logistic over the hand-made features in ``features.py`` plus hashed n-grams.
 
-Why a hand-set linear model: it is the explainable baseline the learned router (a later issue) must
-beat, it needs no training data or dependencies, and each term's contribution doubles as the
-routing reason shown to the user.
+``Router()`` uses the learned weights in ``weights.json`` (see ``model.py``; trained by
+``aha route train``). The hand-set v0 weights below are the fallback when that file is missing or
+corrupt, and the prior the learned feature weights are pulled towards. Each hand-made term's
+contribution doubles as a routing reason; the n-grams together are cited only as a phrase
+("wording seen in hard questions"), never as raw n-grams.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.router.features import extract
+from app.router.model import Model, get_model, ngram_buckets, ngram_value
 
 ROUTES = ("fast", "deep")
 
@@ -37,6 +41,8 @@ MIN_REASON_CONTRIBUTION = 0.25
 """Contributions smaller than this (in logit units) are too weak to cite as a reason."""
 
 FALLBACK_REASON = "no strong difficulty signal"
+NGRAM_HARD = "wording seen in hard questions"
+NGRAM_EASY = "wording seen in easy questions"
 
 
 @dataclass(frozen=True)
@@ -72,26 +78,46 @@ def _sigmoid(x: float) -> float:
 class Router:
     """Scores a prompt's difficulty and picks the fast or deep route."""
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.5, weights: str | Path | None = None) -> None:
+        """``weights``: a weights file to use instead of the committed one (tests, experiments)."""
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
         self.threshold = float(threshold)
+        self._weights = weights
+        self._model: Model | None = None
+
+    @property
+    def model(self) -> Model:
+        """Loaded on first use (tens of ms of JSON), so building a Router at start-up, before
+        the TUI's first frame, costs nothing."""
+        if self._model is None:
+            self._model = get_model(self._weights)
+        return self._model
 
     def score(self, prompt: str) -> tuple[float, list[tuple[float, str]]]:
-        """p(needs deep) and each feature's (contribution, phrase), unrounded."""
-        logit = BIAS
+        """p(needs deep) and each term's (contribution, phrase), unrounded."""
+        model = self.model
+        logit = model.bias
         contributions: list[tuple[float, str]] = []
         for feature in extract(prompt):
-            c = WEIGHTS.get(feature.name, 0.0) * feature.value
+            c = model.features.get(feature.name, 0.0) * feature.value
             if c:
                 logit += c
                 contributions.append((c, feature.describe(c)))
+        if model.ngrams:
+            buckets = ngram_buckets(prompt)
+            get = model.ngrams.get
+            c = sum(get(b, 0.0) for b in buckets) * ngram_value(len(buckets))
+            if c:
+                logit += c
+                contributions.append((c, NGRAM_HARD if c > 0 else NGRAM_EASY))
         return _sigmoid(logit), contributions
 
     def decide(self, prompt: str, force: str | None = None) -> RouteDecision:
         """Route ``prompt``; ``force`` ("fast"/"deep") overrides the route but not the score."""
         if force is not None and force not in ROUTES:
             raise ValueError(f"force must be None, 'fast' or 'deep', got {force!r}")
+        _ = self.model  # load the weights outside the timed part: `ms` is the decision itself
         start = time.perf_counter()
         p, contributions = self.score(prompt if isinstance(prompt, str) else str(prompt))
         natural = "deep" if p >= self.threshold else "fast"

@@ -1,0 +1,124 @@
+"""The router's weights: hand-made feature weights plus a sparse linear model over hashed n-grams.
+
+Why here and pure standard library: ``Router()`` loads these weights on the way to every answer, so
+this module must not import numpy (training lives in ``train.py``). The committed
+``weights.json`` is read once per process and cached; if it is missing or unreadable the router
+falls back, silently, to the hand-set v0 weights in ``scorer.py``.
+
+N-gram hashing: lower-cased ``[a-z0-9]+`` tokens of the first ``HASH_CHARS`` characters, unigrams
+and bigrams, CRC-32 (stable across processes, unlike ``hash()``) into ``N_BUCKETS`` buckets. Each
+distinct bucket present counts ``1/sqrt(number of distinct buckets)``, so long prompts do not
+outweigh the hand-made features by sheer size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+N_BUCKETS = 1 << 18
+HASH_CHARS = 4_000
+"""Only this many leading characters are hashed: keeps a decision well under a millisecond."""
+WEIGHTS_PATH = Path(__file__).with_name("weights.json")
+FORMAT_VERSION = 1
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def ngram_buckets(text: str) -> list[int]:
+    """Sorted distinct hash buckets of the unigrams and bigrams of ``text``'s first characters."""
+    tokens = _TOKEN.findall(text[:HASH_CHARS].lower())
+    grams = set(tokens)
+    grams.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    mask = N_BUCKETS - 1
+    return sorted({zlib.crc32(g.encode("utf-8")) & mask for g in grams})
+
+
+def ngram_value(n_buckets: int) -> float:
+    """The value each present bucket takes (L2-normalised binary presence)."""
+    return 1.0 / math.sqrt(n_buckets) if n_buckets else 0.0
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logit = bias + sum(feature weight * value) + sum(ngram weight) * ngram_value(n)."""
+
+    bias: float
+    features: dict[str, float]
+    ngrams: dict[int, float] = field(default_factory=dict)
+    source: str = "v0"
+    """"v0" (hand-set fallback) or the path of the weights file that was loaded."""
+    meta: dict = field(default_factory=dict)
+
+
+def v0_model() -> Model:
+    """The hand-set weights of router v0."""
+    from app.router.scorer import BIAS, WEIGHTS
+
+    return Model(bias=BIAS, features=dict(WEIGHTS), source="v0")
+
+
+def _number(x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        raise ValueError(f"not a finite number: {x!r}")
+    return float(x)
+
+
+def parse(obj: object, source: str = "weights.json") -> Model:
+    """A ``Model`` from the decoded JSON of a weights file; ``ValueError`` if malformed."""
+    if not isinstance(obj, dict) or obj.get("version") != FORMAT_VERSION:
+        raise ValueError("not a router weights file of a known version")
+    feats = obj["feature_weights"]
+    if not isinstance(feats, dict) or not feats:
+        raise ValueError("feature_weights must be a non-empty object")
+    ngram = obj["ngram_weights"]
+    if not isinstance(ngram, dict) or ngram.get("n_buckets") != N_BUCKETS:
+        raise ValueError("ngram_weights must use the same hashing as this code")
+    buckets, weights = ngram["buckets"], ngram["weights"]
+    if not isinstance(buckets, list) or not isinstance(weights, list):
+        raise ValueError("ngram_weights.buckets and .weights must be lists")
+    if len(buckets) != len(weights):
+        raise ValueError("ngram_weights.buckets and .weights differ in length")
+    if buckets and not (
+        all(type(b) is int for b in buckets) and 0 <= min(buckets) and max(buckets) < N_BUCKETS
+    ):
+        raise ValueError("ngram buckets must be whole numbers in range")
+    if not all(type(w) is float or type(w) is int for w in weights) or not all(
+        map(math.isfinite, weights)
+    ):
+        raise ValueError("ngram weights must be finite numbers")
+    ngrams = dict(zip(buckets, map(float, weights), strict=True))
+    meta = {k: obj[k] for k in ("data", "metrics", "training") if k in obj}
+    return Model(
+        bias=_number(obj["bias"]),
+        features={str(k): _number(v) for k, v in feats.items()},
+        ngrams=ngrams,
+        source=source,
+        meta=meta,
+    )
+
+
+def load(path: str | Path | None = None) -> Model:
+    """The model in ``path`` (default: the committed weights.json), or v0 if it cannot be read."""
+    p = Path(path) if path is not None else WEIGHTS_PATH
+    try:
+        with p.open(encoding="utf-8") as f:
+            return parse(json.load(f), source=str(p))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return v0_model()
+
+
+_CACHE: dict[str, Model] = {}
+
+
+def get_model(path: str | Path | None = None) -> Model:
+    """``load(path)``, cached per path for the life of the process."""
+    key = str(Path(path).resolve()) if path is not None else str(WEIGHTS_PATH)
+    model = _CACHE.get(key)
+    if model is None:
+        model = _CACHE[key] = load(path)
+    return model
