@@ -24,6 +24,7 @@ from app.backend.retry import RouteFailed
 from app.backend.usage import answer_cost
 from app.config import Settings
 from app.router import RouteDecision, Router
+from app.router.overrides import split_override
 from app.sanitize import StreamSanitizer, strip_control
 from storage import Message, MessageStatus, Store
 from storage.repository import RouteRecord
@@ -115,7 +116,9 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.engines = engines or Engines(settings)
-        self.router = router or Router(threshold=settings.router.threshold)
+        self.router = router or Router(
+            threshold=settings.router.explicit_threshold, deep_share=settings.router.deep_share
+        )
         self.flush_interval = flush_interval
 
     # Routing --------------------------------------------------------------------------------
@@ -167,8 +170,15 @@ class ChatService:
         continue_from: Message | None = None,
     ) -> Turn:
         """Start a new answer to a stored prompt: the first one, a regeneration (a sibling of
-        earlier answers), or the continuation of a cut-off answer (`continue_from`)."""
-        decision = self.router.decide(user.content, force=force_route)
+        earlier answers), or the continuation of a cut-off answer (`continue_from`).
+
+        A `/deep` or `/fast` prefix in the stored prompt forces the route (`force_route`, e.g.
+        `aha ask --route`, wins over it) and is not scored; a follow-up inherits part of the
+        previous answer's score (app/router/scorer.py)."""
+        prefixed, text = split_override(user.content)
+        decision = self.router.decide(
+            text, force=force_route or prefixed, previous_score=self._previous_score(user)
+        )
         route, note, error = await self._resolve(decision)
         engine = None if error else self.engines.get(route)
         record = RouteRecord(
@@ -189,6 +199,11 @@ class ChatService:
             )
         return turn
 
+    def _previous_score(self, user: Message) -> float | None:
+        """The route score of the answer this prompt follows up (its parent), if any."""
+        parent = self.store.get_message(user.parent_id) if user.parent_id else None
+        return parent.route_score if parent is not None and parent.role == "assistant" else None
+
     def context_for(self, turn: Turn) -> list[ChatMessage]:
         """The active branch, root to this prompt: text only, never reasoning, never failures."""
         messages: list[ChatMessage] = [{"role": "system", "content": SYSTEM_PROMPT}]
@@ -197,7 +212,10 @@ class ChatService:
                 message.status is MessageStatus.ERROR or not message.content.strip()
             ):
                 continue
-            messages.append({"role": message.role, "content": message.content})
+            content = message.content
+            if message.role == "user":  # stored as typed; the model never sees `/deep ...`
+                content = split_override(content)[1]
+            messages.append({"role": message.role, "content": content})
         if turn.prefix:
             messages.append({"role": "assistant", "content": turn.prefix})
             messages.append({"role": "user", "content": CONTINUE_PROMPT})

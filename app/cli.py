@@ -37,8 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     route = commands.add_parser(
         "route",
         help='score prompts: explain one, or JSON lines {"prompt": ...} on stdin',
-        epilog="`aha route train [--data DIR] [--out FILE]` retrains the router's weights."
-        ' To explain the prompt "train" itself: `aha route -- train`.',
+        epilog="`aha route train [--data DIR] [--out FILE]` retrains the router's weights;"
+        " `aha route stats [--last N] [--json]` checks the recent deep share against"
+        ' router.deep_share. To explain the prompt "train" itself: `aha route -- train`.',
     )
     route.add_argument("text", nargs="?", help="a prompt to explain; omit to read JSON lines")
     route.add_argument("--json", action="store_true", help="explain as JSON")
@@ -168,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.commands.route import run_train
 
         return run_train(argv[2:])
+    if argv[:2] == ["route", "stats"]:  # likewise `aha route -- stats`
+        from app.commands.route import run_stats
+
+        return run_stats(argv[2:])
     args = _parser().parse_args(argv)
     from app.config import ConfigError, load_settings
 

@@ -74,7 +74,17 @@ def default_routes() -> dict[str, RouteConfig]:
 class RouterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Target share of prompts sent deep; the router turns it into a threshold from held-out
+    # scores (app/router/model.py). `aha route stats` compares it with what users really send.
+    deep_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    # An explicit cut-off on p(needs deep). Only when set (file or AHA_ROUTER__THRESHOLD) does
+    # it win over deep_share; the 0.5 default is what `Router()` uses without either.
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    @property
+    def explicit_threshold(self) -> float | None:
+        """`threshold` when the user set it, else None (then deep_share decides)."""
+        return self.threshold if "threshold" in self.model_fields_set else None
 
 
 class UIConfig(BaseModel):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storage.db import connect
 from storage.messages_repo import MessagesRepo, RouteRecord
+from storage.routing_repo import RoutingRepo
 from storage.search_repo import SearchRepo
 from storage.sessions_repo import SessionsRepo, title_from_prompt
 from storage.transfer_repo import TransferRepo
@@ -16,7 +17,7 @@ from storage.usage_repo import UsageRepo
 __all__ = ["RouteRecord", "Store", "title_from_prompt"]
 
 
-class Store(SessionsRepo, MessagesRepo, TreeRepo, SearchRepo, TransferRepo, UsageRepo):
+class Store(SessionsRepo, MessagesRepo, TreeRepo, SearchRepo, TransferRepo, UsageRepo, RoutingRepo):
     """Sessions and messages in one SQLite database."""
 
     @classmethod

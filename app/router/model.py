@@ -53,6 +53,20 @@ class Model:
     source: str = "v0"
     """"v0" (hand-set fallback) or the path of the weights file that was loaded."""
     meta: dict = field(default_factory=dict)
+    calibration: tuple[tuple[float, float], ...] = ()
+    """(deep share, threshold) pairs from held-out scores, shares increasing; empty for v0."""
+
+    def threshold_for(self, deep_share: float) -> float | None:
+        """The threshold that sends ``deep_share`` of prompts deep, interpolated linearly in the
+        calibration table (share 0 -> 1.0 and share 1 -> 0.0 close its ends); None without one."""
+        if not self.calibration:
+            return None
+        points = ((0.0, 1.0), *self.calibration, (1.0, 0.0))
+        for (s0, t0), (s1, t1) in zip(points, points[1:], strict=False):
+            if deep_share <= s1:
+                w = 0.0 if s1 == s0 else (deep_share - s0) / (s1 - s0)
+                return t0 + w * (t1 - t0)
+        return 0.0
 
 
 def v0_model() -> Model:
@@ -92,6 +106,7 @@ def parse(obj: object, source: str = "weights.json") -> Model:
     ):
         raise ValueError("ngram weights must be finite numbers")
     ngrams = dict(zip(buckets, map(float, weights), strict=True))
+    calibration = _calibration(obj.get("calibration"))
     meta = {k: obj[k] for k in ("data", "metrics", "training") if k in obj}
     return Model(
         bias=_number(obj["bias"]),
@@ -99,7 +114,27 @@ def parse(obj: object, source: str = "weights.json") -> Model:
         ngrams=ngrams,
         source=source,
         meta=meta,
+        calibration=calibration,
     )
+
+
+def _calibration(obj: object) -> tuple[tuple[float, float], ...]:
+    """The stored (share, threshold) table; absent is fine, malformed is not."""
+    if obj is None:
+        return ()
+    if not isinstance(obj, dict):
+        raise ValueError("calibration must be an object")
+    shares, thresholds = obj.get("deep_share"), obj.get("threshold")
+    if not isinstance(shares, list) or not isinstance(thresholds, list):
+        raise ValueError("calibration.deep_share and .threshold must be lists")
+    if len(shares) != len(thresholds):
+        raise ValueError("calibration.deep_share and .threshold differ in length")
+    pairs = tuple((_number(s), _number(t)) for s, t in zip(shares, thresholds, strict=True))
+    if not all(0.0 < s < 1.0 and 0.0 <= t <= 1.0 for s, t in pairs):
+        raise ValueError("calibration shares must be in (0, 1) and thresholds in [0, 1]")
+    if any(b[0] <= a[0] or b[1] > a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
+        raise ValueError("calibration: shares must increase and thresholds must not")
+    return pairs
 
 
 def load(path: str | Path | None = None) -> Model:

@@ -10,6 +10,7 @@ contribution doubles as a routing reason; the n-grams together are cited only as
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,22 @@ WEIGHTS: dict[str, float] = {
 
 MIN_REASON_CONTRIBUTION = 0.25
 """Contributions smaller than this (in logit units) are too weak to cite as a reason."""
+
+DEFAULT_THRESHOLD = 0.5
+"""``Router()`` with neither a threshold nor a deep share, and any share without a calibration."""
+CRITIQUE_RULE_MIN = 0.9
+"""The "critique" feature at or above this (two or more critique signals, e.g. "critique my
+draft") sends the prompt deep whatever its score: structure critique needs the whole draft in
+view, which the small model cannot hold."""
+CRITIQUE_REASON = "asks to critique a whole draft"
+_CRITIQUE_ASK = re.compile(
+    r"\b(?:critique|critici[sz]e|review|feedback|restructure|improve|rewrite|edit)\b", re.I
+)
+"""The rule also needs an explicit request: "the structure of the argument" alone is a topic."""
+FOLLOW_UP_CARRY = 0.8
+"""A follow-up's score is at least this share of the previous turn's score: "and why?" after
+a hard question is hard too, while a chain of follow-ups decays back to its own difficulty."""
+FOLLOW_UP_REASON = "follow-up to a hard question"
 
 FALLBACK_REASON = "no strong difficulty signal"
 NGRAM_HARD = "wording seen in hard questions"
@@ -78,13 +95,33 @@ def _sigmoid(x: float) -> float:
 class Router:
     """Scores a prompt's difficulty and picks the fast or deep route."""
 
-    def __init__(self, threshold: float = 0.5, weights: str | Path | None = None) -> None:
-        """``weights``: a weights file to use instead of the committed one (tests, experiments)."""
-        if not 0.0 <= threshold <= 1.0:
+    def __init__(
+        self,
+        threshold: float | None = None,
+        weights: str | Path | None = None,
+        deep_share: float | None = None,
+    ) -> None:
+        """``threshold``: an explicit cut-off; it wins over ``deep_share``, the target share of
+        prompts to send deep, turned into a threshold by the weights' calibration table (held-out
+        scores). Neither: 0.5. ``weights``: a weights file to use instead of the committed one."""
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
-        self.threshold = float(threshold)
+        if deep_share is not None and not 0.0 <= deep_share <= 1.0:
+            raise ValueError(f"deep_share must be in [0, 1], got {deep_share!r}")
+        self._threshold = None if threshold is None else float(threshold)
+        self.deep_share = None if deep_share is None else float(deep_share)
         self._weights = weights
         self._model: Model | None = None
+
+    @property
+    def threshold(self) -> float:
+        """The explicit threshold, else the calibrated one for ``deep_share`` (loads weights)."""
+        if self._threshold is None:
+            calibrated = None
+            if self.deep_share is not None:
+                calibrated = self.model.threshold_for(self.deep_share)
+            self._threshold = round(calibrated, 4) if calibrated is not None else DEFAULT_THRESHOLD
+        return self._threshold
 
     @property
     def model(self) -> Model:
@@ -113,15 +150,34 @@ class Router:
                 contributions.append((c, NGRAM_HARD if c > 0 else NGRAM_EASY))
         return _sigmoid(logit), contributions
 
-    def decide(self, prompt: str, force: str | None = None) -> RouteDecision:
-        """Route ``prompt``; ``force`` ("fast"/"deep") overrides the route but not the score."""
+    def decide(
+        self, prompt: str, force: str | None = None, previous_score: float | None = None
+    ) -> RouteDecision:
+        """Route ``prompt``; ``force`` ("fast"/"deep") overrides the route but not the score.
+
+        ``previous_score``: the score of the turn this prompt follows up, if any; the prompt's
+        score is at least ``FOLLOW_UP_CARRY`` times it (the stored score is that one, so a deep
+        route always has score >= threshold, except when forced or by the critique rule).
+        """
         if force is not None and force not in ROUTES:
             raise ValueError(f"force must be None, 'fast' or 'deep', got {force!r}")
         _ = self.model  # load the weights outside the timed part: `ms` is the decision itself
+        threshold = self.threshold
         start = time.perf_counter()
-        p, contributions = self.score(prompt if isinstance(prompt, str) else str(prompt))
-        natural = "deep" if p >= self.threshold else "fast"
-        reasons = _reasons(contributions, deep=natural == "deep")
+        text = prompt if isinstance(prompt, str) else str(prompt)
+        p, contributions = self.score(text)
+        own = "deep" if p >= threshold else "fast"
+        if previous_score is not None and FOLLOW_UP_CARRY * previous_score > p:
+            p = FOLLOW_UP_CARRY * previous_score
+        natural = "deep" if p >= threshold else "fast"
+        if _critique_rule(text):
+            natural = "deep"
+            rest = [r for r in _reasons(contributions, deep=True) if r != CRITIQUE_REASON]
+            reasons = (CRITIQUE_REASON, *(r for r in rest if r != FALLBACK_REASON))[:3]
+        else:
+            reasons = _reasons(contributions, deep=natural == "deep")
+            if natural != own:
+                reasons = (FOLLOW_UP_REASON,) + reasons[:2]
         if force is not None:
             reasons = (f"forced: {force}",) + reasons[:2]
         route = force or natural
@@ -129,11 +185,17 @@ class Router:
         return RouteDecision(
             route=route,
             score=round(p, 4),
-            threshold=self.threshold,
+            threshold=threshold,
             reasons=reasons,
             ms=ms,
             forced=force is not None,
         )
+
+
+def _critique_rule(text: str) -> bool:
+    """Strong critique signal plus an explicit request (see ``CRITIQUE_RULE_MIN``)."""
+    value = next((f.value for f in extract(text) if f.name == "critique"), 0.0)
+    return value >= CRITIQUE_RULE_MIN and _CRITIQUE_ASK.search(text[:4000]) is not None
 
 
 def _reasons(contributions: list[tuple[float, str]], deep: bool) -> tuple[str, ...]:

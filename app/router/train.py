@@ -46,6 +46,8 @@ ITERATIONS = 300
 LEARNING_RATE = 0.05
 FOLDS = 5
 SEED = 0
+CALIBRATION_SHARES = tuple(round(0.05 * i, 2) for i in range(1, 20))
+"""Deep shares (0.05 .. 0.95) whose thresholds are stored, for ``Router(deep_share=...)``."""
 PRUNE = 1e-3
 """N-gram weights smaller than this in magnitude are not stored (keeps weights.json small)."""
 
@@ -245,6 +247,24 @@ def evaluate_all(sets: dict[str, Data], log=print) -> dict:
     return out
 
 
+def calibration(d: Data) -> dict:
+    """The threshold that sends each share of prompts deep, from out-of-fold scores.
+
+    Held-out scores (a k-fold cross-validation of the shipped configuration on all training
+    prompts), not the shipped model's own training scores, which are over-confident. The
+    threshold for share ``s`` is the ``1 - s`` quantile of those probabilities, so a bigger share
+    never has a higher threshold.
+    """
+    p = 1.0 / (1.0 + np.exp(-np.clip(cross_validate(d, True, True), -35, 35)))
+    thresholds = np.quantile(p, [1.0 - s for s in CALIBRATION_SHARES])
+    return {
+        "source": f"{FOLDS}-fold out-of-fold scores of the combined model, all training prompts",
+        "n": d.n,
+        "deep_share": list(CALIBRATION_SHARES),
+        "threshold": [round(float(t), 5) for t in thresholds],
+    }
+
+
 def data_files(root: Path) -> list[Path]:
     files = sorted((root / "mmlu").glob("*.csv"))
     for extra in (
@@ -269,7 +289,7 @@ def data_hashes(root: Path) -> dict:
     return {"sha256": total.hexdigest(), "files": files}
 
 
-def to_json(f: Fit, data: dict, metrics: dict, n_train: int) -> dict:
+def to_json(f: Fit, data: dict, metrics: dict, n_train: int, calib: dict | None = None) -> dict:
     kept = np.flatnonzero(np.abs(f.ngrams) >= PRUNE)
     return {
         "version": FORMAT_VERSION,
@@ -296,6 +316,7 @@ def to_json(f: Fit, data: dict, metrics: dict, n_train: int) -> dict:
         },
         "data": data,
         "metrics": metrics,
+        **({"calibration": calib} if calib else {}),
     }
 
 
@@ -314,8 +335,10 @@ def train(root: Path, out: Path, evaluate: bool = True, log=print) -> dict:
     log(f"loaded {sizes} ({time.perf_counter() - start:.1f}s)")
     metrics = evaluate_all(sets, log) if evaluate else {}
     everything = concat(*sets.values())
+    calib = calibration(everything)
+    log(f"  calibration ({FOLDS}-fold, all prompts) done")
     f = fit(everything)
-    obj = to_json(f, data_hashes(root), metrics, everything.n)
+    obj = to_json(f, data_hashes(root), metrics, everything.n, calib)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
     tmp.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n", encoding="utf-8")

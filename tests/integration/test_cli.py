@@ -176,13 +176,13 @@ def test_route_json_lines_in_order_with_bad_line(aha_home: Path) -> None:
     assert len(out) == 4
 
     good = [out[0], out[1], out[3]]
-    router = Router()
+    router = Router(deep_share=0.3)  # the default config: the threshold for a 30% deep share
     for record, prompt in zip(good, prompts, strict=True):
         assert set(record) == {"route", "score", "threshold", "reasons", "ms"}
         expected = router.decide(prompt)
         assert (record["route"], record["score"]) == (expected.route, expected.score)
         assert isinstance(record["score"], float) and 0.0 <= record["score"] <= 1.0
-        assert record["threshold"] == 0.5
+        assert record["threshold"] == router.threshold
         assert isinstance(record["ms"], float) and record["ms"] >= 0
         assert 1 <= len(record["reasons"]) <= 3
         assert all(isinstance(r, str) and r for r in record["reasons"])
