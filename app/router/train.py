@@ -32,7 +32,14 @@ import numpy as np
 
 from app.router import evaluate as ev
 from app.router.features import extract
-from app.router.model import FORMAT_VERSION, N_BUCKETS, WEIGHTS_PATH, ngram_buckets, ngram_value
+from app.router.model import (
+    FORMAT_VERSION,
+    N_BUCKETS,
+    WEIGHTS_PATH,
+    SparseWeights,
+    ngram_buckets,
+    ngram_value,
+)
 from app.router.scorer import BIAS as V0_BIAS
 from app.router.scorer import WEIGHTS as V0_WEIGHTS
 
@@ -300,8 +307,7 @@ def to_json(f: Fit, data: dict, metrics: dict, n_train: int, calib: dict | None 
         "ngram_weights": {
             "n_buckets": N_BUCKETS,
             "hashing": "crc32 of lower-cased [a-z0-9]+ unigrams and bigrams, first 4000 chars",
-            "buckets": kept.tolist(),
-            "weights": [round(float(w), 5) for w in f.ngrams[kept]],
+            **SparseWeights.encode(kept.tolist(), [float(w) for w in f.ngrams[kept]]),
         },
         "training": {
             "n": n_train,
