@@ -24,6 +24,7 @@ from app.backend.retry import RouteFailed
 from app.backend.usage import answer_cost
 from app.config import Settings
 from app.router import RouteDecision, Router
+from app.router.cascade import split_weak_note, weak_reasons, with_weak_note
 from app.router.overrides import split_override
 from app.sanitize import StreamSanitizer, strip_control
 from storage import Message, MessageStatus, Store
@@ -36,6 +37,7 @@ SYSTEM_PROMPT = (
 FLUSH_INTERVAL_S = 0.5
 CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped, without repeating it."
 FALLBACK_ROUTE = "fast"
+ESCALATE_ROUTE = "deep"
 
 
 @asynccontextmanager
@@ -74,6 +76,8 @@ class Turn:
     final: Message | None = None
     # Seconds of thinking after which the route's thinking budget cut the stream (None: no cut).
     time_limit_s: float | None = None
+    # Why the finished answer looks weak (app/router/cascade.py); empty when it looks fine.
+    weak: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +235,7 @@ class ChatService:
         content_clean, reasoning_clean = StreamSanitizer(), StreamSanitizer()
         started = time.perf_counter()
         status, error = MessageStatus.COMPLETE, None
+        finish_reason: str | None = None
         flusher = asyncio.create_task(self._flush_periodically(turn.assistant.id, progress))
         try:
             async for event in self._answer_stream(turn):
@@ -274,6 +279,7 @@ class ChatService:
                         error = f"{turn.route} route: the model returned an empty answer"
                         yield Failed(error)
                         return
+                    finish_reason = event.finish_reason
                     yield event
         except (asyncio.CancelledError, GeneratorExit):
             status, error = MessageStatus.CANCELLED, None
@@ -302,6 +308,54 @@ class ChatService:
                     progress.completion_tokens,
                 ),
             )
+            if status is MessageStatus.COMPLETE:
+                self._mark_weak(turn, finish_reason)
+
+    def _mark_weak(self, turn: Turn, finish_reason: str | None) -> None:
+        """Run the cascade's cheap checks on a complete answer; keep the reasons on the turn
+        and in the row's route note ("weak: repeats itself"), so they survive a restart."""
+        assert turn.final is not None
+        config = self.engines.config(turn.route) if turn.route in self.engines.names else None
+        turn.weak = weak_reasons(
+            turn.final.content, finish_reason, config.max_tokens if config else None
+        )
+        if turn.weak:
+            turn.note = with_weak_note(turn.note, turn.weak)
+            self.store.update_route(
+                turn.assistant.id, turn.route, turn.final.model or "", turn.note
+            )
+            turn.final = self.store.get_message(turn.assistant.id) or turn.final
+
+    # The cascade ----------------------------------------------------------------------------
+
+    def escalation_offer(self, answer: Message | None) -> list[str]:
+        """The weak reasons of a complete fast answer when the config offers to ask deep
+        (`router.escalate` is not "never"); empty otherwise."""
+        if (
+            answer is None
+            or self.settings.router.escalate == "never"
+            or answer.role != "assistant"
+            or answer.route != FALLBACK_ROUTE
+            or answer.status is not MessageStatus.COMPLETE
+        ):
+            return []
+        return split_weak_note(answer.route_note)[1]
+
+    async def escalation_problem(self, answer: Message) -> str | None:
+        """Why `answer` cannot be asked again on the deep route, in one line; None if it can."""
+        if answer.parent_id is None or self.store.get_message(answer.parent_id) is None:
+            return "cannot ask deep: the answer has no prompt"
+        available = await self.availability(ESCALATE_ROUTE)
+        if not available.ok:
+            return f"cannot ask deep: {ESCALATE_ROUTE} route unavailable: {available.detail}"
+        return None
+
+    async def escalate(self, answer: Message) -> Turn:
+        """Start a deep answer to `answer`'s prompt, as its sibling (check
+        `escalation_problem` first: a deep route that is down gives an error row here)."""
+        prompt = self.store.get_message(answer.parent_id or "")
+        assert prompt is not None
+        return await self.begin_answer(prompt, force_route=ESCALATE_ROUTE)
 
     async def _answer_stream(self, turn: Turn) -> AsyncIterator[StreamEvent | Rerouted]:
         """The route's stream; if a deep route fails at answer time before showing any text

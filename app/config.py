@@ -80,6 +80,10 @@ class RouterConfig(BaseModel):
     # An explicit cut-off on p(needs deep). Only when set (file or AHA_ROUTER__THRESHOLD) does
     # it win over deep_share; the 0.5 default is what `Router()` uses without either.
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    # The cascade (app/router/cascade.py): a fast answer that cheap checks mark weak (empty,
+    # repeating itself, cut at max tokens, a refusal, unsure) is asked again on the deep route.
+    # "ask": offer it (d on the answer, ctrl+g); "auto": at once, as a sibling; "never".
+    escalate: Literal["ask", "auto", "never"] = "ask"
 
     @property
     def explicit_threshold(self) -> float | None:

@@ -12,6 +12,7 @@ from textual.widgets._markdown import MarkdownStream
 
 from app.backend.budget import TIME_LIMIT_NOTE
 from app.backend.usage import usage_line
+from app.router.cascade import split_weak_note
 from storage import Message, MessageStatus
 from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
@@ -86,7 +87,10 @@ class AssistantMessage(MessageView):
     ) -> None:
         super().__init__(message_id)
         self.status_value: MessageStatus = MessageStatus.STREAMING
-        self.badge = RouteBadge(route, model, reasons, score, note)
+        # The cascade's reasons when the answer looks weak (kept in the note as "weak: ...");
+        # the badge shows the rest of the note, the status line the reasons.
+        self.weak: list[str] = []
+        self.badge = RouteBadge(route, model, reasons, score, split_weak_note(note)[0])
         self.body = Markdown(content)
         self.waiting = Static("", classes="waiting")
         self.status = Static("", classes="status", markup=False)
@@ -117,6 +121,7 @@ class AssistantMessage(MessageView):
         Binding("r", "regenerate(False)", "Regenerate", id="message.regenerate"),
         Binding("R", "regenerate(True)", "Other route", id="message.regenerate_other"),
         Binding("c", "continue", "Continue", id="message.continue"),
+        Binding("d", "ask_deep", "Ask deep", id="message.ask_deep"),
     ]
 
     class Regenerate(TextualMessage):
@@ -134,7 +139,28 @@ class AssistantMessage(MessageView):
             super().__init__()
             self.message_id = message_id
 
+    class AskDeep(TextualMessage):
+        """A fast answer looked weak: ask the same prompt on the deep route, as a sibling."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    @property
+    def offers_deep(self) -> bool:
+        """A complete fast answer marked weak, with escalation not switched off."""
+        router = getattr(getattr(self.app, "settings", None), "router", None)
+        return (
+            bool(self.weak)
+            and self.message_id is not None
+            and self.status_value is MessageStatus.COMPLETE
+            and self.badge.route == "fast"
+            and getattr(router, "escalate", "ask") != "never"
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "ask_deep":
+            return self.offers_deep
         if action in ("regenerate", "continue") and (
             self.message_id is None or self.status_value is MessageStatus.STREAMING
         ):
@@ -146,6 +172,10 @@ class AssistantMessage(MessageView):
     def action_regenerate(self, other_route: bool) -> None:
         if self.message_id is not None and self.status_value is not MessageStatus.STREAMING:
             self.post_message(self.Regenerate(self.message_id, other_route))
+
+    def action_ask_deep(self) -> None:
+        if self.message_id is not None and self.offers_deep:
+            self.post_message(self.AskDeep(self.message_id))
 
     def action_continue(self) -> None:
         if self.message_id is not None and self.check_action("continue", ()):
@@ -213,7 +243,8 @@ class AssistantMessage(MessageView):
         if message is not None:
             self.message_id = message.id
             self.badge.route, self.badge.model = message.route or "?", message.model or ""
-            self.badge.note = message.route_note  # e.g. answered at the time limit
+            # e.g. answered at the time limit; the weak reasons go on the status line
+            self.badge.note = split_weak_note(message.route_note)[0]
             self.badge.refresh()
             if message.content != self.body.source:
                 await self.body.update(message.content)
@@ -222,6 +253,7 @@ class AssistantMessage(MessageView):
     def show_final(self, message: Message) -> None:
         status = message.status
         self.status_value = status
+        self.weak = split_weak_note(message.route_note)[1]
         self.refresh_bindings()
         self.set_class(status is MessageStatus.ERROR, "-error")
         self.set_class(status is MessageStatus.CANCELLED, "-cancelled")
@@ -230,6 +262,9 @@ class AssistantMessage(MessageView):
             line = usage_line(message)  # tokens · tok/s · first token · time · cost
             if TIME_LIMIT_NOTE in (message.route_note or ""):
                 line = f"{TIME_LIMIT_NOTE} · {line}"
+            if self.weak:
+                hint = " · d ask deep" if self.offers_deep else ""
+                line = f"weak: {', '.join(self.weak)}{hint} · {line}"
             self.status.update(line)
         elif status is MessageStatus.CANCELLED:
             self.status.update("cancelled · the partial answer is kept · c continue · r retry")

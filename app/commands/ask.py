@@ -11,7 +11,7 @@ from contextlib import aclosing
 
 from app import paths
 from app.backend.events import Content, Failed, Thinking
-from app.chat import ChatService, Rerouted
+from app.chat import ChatService, Rerouted, Turn
 from app.config import Settings
 from storage import MessageStatus, Store
 
@@ -47,6 +47,49 @@ def badge_line(route: str, model: str, reasons: tuple[str, ...], note: str | Non
 
 async def _ask(service: ChatService, session_id: str, prompt: str, args: argparse.Namespace) -> int:
     turn = await service.begin_turn(session_id, prompt, force_route=args.route)
+    failed = await _print_turn(service, turn, args)
+    final = turn.final
+    assert final is not None
+    escalated: Turn | None = None
+    weak = service.escalation_offer(final)
+    if weak and service.settings.router.escalate == "auto":
+        # The cascade: a weak fast answer is asked again on deep; both stay, as siblings.
+        problem = await service.escalation_problem(final)
+        if not args.json:
+            sys.stderr.write(
+                f"aha: {problem}\n"
+                if problem
+                else f"aha: fast answer looked weak ({', '.join(weak)}); asking deep\n"
+            )
+            sys.stderr.flush()
+        if problem is None:
+            escalated = await service.escalate(final)
+            if not args.json:
+                sys.stdout.write("\n")  # a blank line between the two answers
+            failed = await _print_turn(service, escalated, args)
+            assert escalated.final is not None
+    elif weak and not args.json and service.settings.router.escalate == "ask":
+        sys.stderr.write(f"aha: answer looks weak ({', '.join(weak)}); --route deep asks deep\n")
+    if args.json:
+        session = service.store.get_session(session_id)
+        record = {
+            "session": {"id": session_id, "title": session.title if session else ""},
+            "prompt": turn.user.to_dict(),
+            "answer": final.to_dict(),
+            "decision": turn.decision.to_dict(),
+            "weak": turn.weak,
+        }
+        if escalated is not None and escalated.final is not None:
+            record["escalated"] = escalated.final.to_dict()
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    if failed:
+        sys.stderr.write(f"aha: {failed}\n")
+    last = escalated.final if escalated is not None and escalated.final is not None else final
+    return 0 if last.status is MessageStatus.COMPLETE else 1
+
+
+async def _print_turn(service: ChatService, turn: Turn, args: argparse.Namespace) -> str | None:
+    """Stream one answer: its badge on stderr, its text on stdout; the failure, if any."""
     out, err = sys.stdout, sys.stderr
     if not args.json:
         err.write(
@@ -85,20 +128,9 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
                 failed = event.message
     final = turn.final
     assert final is not None
-    if args.json:
-        session = service.store.get_session(session_id)
-        record = {
-            "session": {"id": session_id, "title": session.title if session else ""},
-            "prompt": turn.user.to_dict(),
-            "answer": final.to_dict(),
-            "decision": turn.decision.to_dict(),
-        }
-        out.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    elif final.content and not final.content.endswith("\n"):
+    if not args.json and final.content and not final.content.endswith("\n"):
         out.write("\n")
-    if failed:
-        err.write(f"aha: {failed}\n")
-    return 0 if final.status is MessageStatus.COMPLETE else 1
+    return failed
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:

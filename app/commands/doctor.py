@@ -13,6 +13,7 @@ from app import __version__, paths
 from app.backend.keys import keyring_usable
 from app.commands.models import collect, discovery_lines, route_lines
 from app.config import Settings
+from app.router import Router
 from app.sanitize import strip_control
 
 PACKAGES = [
@@ -39,7 +40,15 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  config    {config} ({'found' if config.exists() else 'not present: defaults'})")
     print(f"  database  {paths.database_path()}")
     print(f"  log       {paths.log_path()}")
-    print(f"router\n  threshold {settings.router.threshold}")
+    router = Router(
+        threshold=settings.router.explicit_threshold, deep_share=settings.router.deep_share
+    )
+    origin = (
+        "set in config" if settings.router.explicit_threshold is not None else "from deep_share"
+    )
+    print("router")
+    print(f"  deep_share {settings.router.deep_share}")
+    print(f"  threshold  {router.threshold:.3f} ({origin}; weights: {router.model.source})")
     report = asyncio.run(collect(settings))
     print("routes")
     for line in route_lines(report):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.backend.events import Content, Thinking
 from app.chat import Rerouted, Turn
-from storage import MessageStatus
+from storage import Message, MessageStatus
 from widgets.message_view import AssistantMessage, UserMessage
 
 if TYPE_CHECKING:
@@ -91,6 +91,51 @@ class BranchActions(_Base):
                 conversation.update_siblings(self.store.sibling_positions(self.session_id))
             self._set_streaming(False)
             self.refresh_sessions()
+        # Completed (not cancelled, not crashed): with escalate = "auto", a weak fast answer
+        # is asked again on the deep route at once, as a sibling, in this same worker.
+        weak = self.chat.escalation_offer(turn.final if turn is not None else None)
+        if weak and turn.final is not None and self.chat.settings.router.escalate == "auto":
+            self.notify(f"fast answer looked weak ({', '.join(weak)}); asking deep")
+            self._set_streaming(True)
+            await self._escalate(turn.final)
+
+    # The cascade: ask a weak fast answer again on the deep route ----------------------------
+
+    async def on_assistant_message_ask_deep(self, event: AssistantMessage.AskDeep) -> None:
+        await self.ask_deep(event.message_id)
+
+    async def ask_deep(self, answer_id: str) -> None:
+        if self._busy():
+            return
+        answer = self.store.get_message(answer_id)
+        if answer is None or not self.chat.escalation_offer(answer):
+            self.notify("Only a weak fast answer is asked again on deep.", severity="warning")
+            return
+        self.start_answer(self._escalate(answer))
+
+    async def _escalate(self, answer: Message) -> None:
+        """In the stream worker: a deep sibling of `answer`, or one line saying why not."""
+        try:
+            problem = await self.chat.escalation_problem(answer)
+        except BaseException:
+            self._set_streaming(False)
+            raise
+        if problem is not None:
+            self.notify(problem, severity="warning")
+            self._set_streaming(False)
+            return
+        store = self.store
+        prompt = store.get_message(answer.parent_id or "")
+        assert prompt is not None
+
+        async def begin() -> Turn:
+            await self.conversation.show_thread(
+                store.thread(prompt.id), store.sibling_positions(prompt.session_id)
+            )
+            self.prompt_box.focus()  # the weak answer was replaced; type on while it streams
+            return await self.chat.escalate(answer)
+
+        await self._run_turn(begin)
 
     # Branch actions (messages posted by the views) ------------------------------------------
 

@@ -18,6 +18,7 @@ from app.ui.session_actions import SessionActions
 from storage import Message, Store
 from widgets.conversation import Conversation
 from widgets.message_base import MessageView
+from widgets.message_view import AssistantMessage
 from widgets.prompt_input import PromptInput
 from widgets.session_list import SessionList, SessionSidebar
 
@@ -38,6 +39,8 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
         Binding("ctrl+s", "current_session('export')", "Export", id="session.export"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="prompt.focus", show=False),
+        # Shown only while the last answer is a weak fast one (app/router/cascade.py).
+        Binding("ctrl+g", "ask_deep", "Ask deep", id="answer.ask_deep"),
     ]
 
     def __init__(self) -> None:
@@ -176,6 +179,14 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
                 and isinstance(focused, PromptInput)
                 and bool(self.conversation.views)
             )
+        if action == "ask_deep":
+            last = self._last_answer()
+            return (
+                not self.streaming
+                and self.app.settings.router.escalate == "ask"  # type: ignore[attr-defined]
+                and last is not None
+                and last.offers_deep
+            )
         if action == "focus_prompt" and parameters == ():
             return not isinstance(focused, PromptInput | Input)
         return True
@@ -201,6 +212,15 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             self.editing = None
             self.prompt_box.border_title = None
             self.refresh_bindings()
+
+    def _last_answer(self) -> AssistantMessage | None:
+        answers = list(self.query(AssistantMessage))
+        return answers[-1] if answers else None
+
+    async def action_ask_deep(self) -> None:
+        last = self._last_answer()
+        if last is not None and last.message_id is not None:
+            await self.ask_deep(last.message_id)
 
     def action_cancel(self) -> None:
         self.workers.cancel_group(self, "stream")
