@@ -42,7 +42,3 @@ def config_path() -> Path:
 
 def database_path() -> Path:
     return data_dir() / "aha.db"
-
-
-def log_path() -> Path:
-    return data_dir() / "aha.log"

@@ -39,7 +39,6 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     print("paths")
     print(f"  config    {config} ({'found' if config.exists() else 'not present: defaults'})")
     print(f"  database  {paths.database_path()}")
-    print(f"  log       {paths.log_path()}")
     router = Router(
         threshold=settings.router.explicit_threshold, deep_share=settings.router.deep_share
     )

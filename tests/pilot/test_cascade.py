@@ -1,0 +1,108 @@
+"""The cascade in the TUI: a weak fast answer says why, and `d` (or ctrl+g) asks deep as a
+sibling; with escalate = "auto" the deep sibling comes by itself. Both routes are scripted
+OpenAI-compatible servers (tests/servers/fake_openai.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import load_settings
+from app.ui.app import AhaApp
+from storage import MessageStatus
+from tests.integration.test_cascade import GOOD, REPETITIVE, route_env
+from tests.pilot.helpers import answer_ids, main_screen, send, wait_for, wait_for_new_answer
+from tests.servers.fake_openai import FakeOpenAI, closed_port, ok
+from widgets.message_view import AssistantMessage
+
+pytestmark = pytest.mark.integration
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def servers(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeOpenAI, FakeOpenAI]]:
+    with FakeOpenAI(model="fake-fast") as fast, FakeOpenAI(model="fake-deep") as deep:
+        fast.script(ok(*REPETITIVE))
+        deep.script(ok(*GOOD))
+        yield fast, deep
+
+
+def use(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def shown(app: AhaApp) -> list[AssistantMessage]:
+    return list(main_screen(app).conversation.query(AssistantMessage))
+
+
+def answers(app: AhaApp) -> list:
+    screen = main_screen(app)
+    assert screen.session_id is not None
+    (prompt,) = [m for m in app.store.messages(screen.session_id) if m.role == "user"]
+    return app.store.children(prompt.id)
+
+
+async def test_ask_offers_deep_and_d_makes_a_deep_sibling(
+    servers: tuple[FakeOpenAI, FakeOpenAI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, deep = servers
+    use(monkeypatch, route_env(fast.api_base, deep.api_base, "ask"))
+    app = AhaApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await send(pilot, app, "What is the answer?")
+        (view,) = shown(app)
+        assert view.weak == ["repeats itself"] and view.badge.note is None
+        assert str(view.status.content).startswith("weak: repeats itself · d ask deep · ")
+        assert screen.check_action("ask_deep", ()) is True  # ctrl+g, shown in the footer
+        assert deep.requests == []
+
+        await pilot.press("escape")  # select the answer
+        assert app.focused is view
+        before = answer_ids(app)
+        await pilot.press("d")
+        await wait_for_new_answer(pilot, app, before)
+        weak, strong = answers(app)
+        assert (weak.route, weak.route_note) == ("fast", "weak: repeats itself")
+        assert (strong.route, strong.status) == ("deep", MessageStatus.COMPLETE)
+        assert strong.content == "".join(GOOD)
+        (view,) = shown(app)
+        assert view.message_id == strong.id
+        assert (view.sibling_index, view.sibling_count) == (1, 2)
+        assert not view.offers_deep and screen.check_action("ask_deep", ()) is False
+
+
+async def test_auto_asks_deep_by_itself(
+    servers: tuple[FakeOpenAI, FakeOpenAI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, deep = servers
+    use(monkeypatch, route_env(fast.api_base, deep.api_base, "auto"))
+    app = AhaApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, app, "What is the answer?")
+        await wait_for(pilot, lambda: len(deep.requests) == 1 and not main_screen(app).streaming)
+        await wait_for(pilot, lambda: [v.badge.route for v in shown(app)] == ["deep"])
+        weak, strong = answers(app)
+        assert (weak.route, weak.route_note) == ("fast", "weak: repeats itself")
+        assert (strong.route, strong.status) == ("deep", MessageStatus.COMPLETE)
+
+
+async def test_ask_deep_when_deep_is_down_says_so(
+    servers: tuple[FakeOpenAI, FakeOpenAI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, _ = servers
+    down = f"http://127.0.0.1:{closed_port()}/v1"
+    use(monkeypatch, route_env(fast.api_base, down, "ask"))
+    app = AhaApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await send(pilot, app, "What is the answer?")
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: not screen.streaming and app._notifications)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("cannot ask deep: deep route unavailable") for m in messages)
+        assert len(answers(app)) == 1 and len(shown(app)) == 1
