@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from storage.base import StoreBase
 from storage.ids import new_id, now_iso
 from storage.models import Session
 
 TITLE_MAX_CHARS = 60
+# A leading slash command (/deep, /fast) steers the answer; it is not what the session is about.
+_COMMAND = re.compile(r"^/[a-z]+\s+", re.IGNORECASE)
 
 
 def title_from_prompt(prompt: str) -> str:
     """First line of the first prompt, trimmed to a sidebar-sized title."""
     line = next((ln.strip() for ln in prompt.splitlines() if ln.strip()), "")
+    line = _COMMAND.sub("", line, count=1) or line  # "/deep Why..." is titled "Why..."
     line = " ".join(line.split())
     if len(line) <= TITLE_MAX_CHARS:
         return line

@@ -73,6 +73,8 @@ def run_train(argv: list[str]) -> int:
 
 
 DRIFT_POINTS = 10
+# Below this many prompts a share says little (1 of 3 is 33%), so no drift warning yet.
+MIN_PROMPTS_FOR_DRIFT = 20
 """A deep share this many percentage points or more away from the target earns a warning."""
 RECENT = 200
 
@@ -94,7 +96,7 @@ def share_report(scores: list[tuple[float, float | None]], target: float) -> dic
         "deep_share": None if share is None else round(share, 4),
         "target": target,
         "drift_points": None if gap is None else round(gap, 1),
-        "drifted": gap is not None and gap > DRIFT_POINTS + 1e-9,
+        "drifted": gap is not None and n >= MIN_PROMPTS_FOR_DRIFT and gap > DRIFT_POINTS + 1e-9,
     }
 
 
@@ -105,6 +107,8 @@ def format_report(report: dict) -> str:
         f"deep share {report['deep_share']:.2f} over the last {report['prompts']} prompts"
         f" vs target {report['target']:.2f}"
     )
+    if report["prompts"] < MIN_PROMPTS_FOR_DRIFT:
+        return f"{head}: too few prompts to judge drift (at least {MIN_PROMPTS_FOR_DRIFT})"
     if report["drifted"]:
         return (
             f"{head}: drifted {report['drift_points']:.0f} points;"

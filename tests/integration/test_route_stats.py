@@ -74,6 +74,14 @@ def test_no_warning_within_ten_points_and_target_from_config(aha_home: Path) -> 
     assert record["target"] == 0.5 and record["drifted"] is True
 
 
+def test_few_prompts_never_warn(aha_home: Path) -> None:
+    """Three prompts, all deep, are too few to call a drift from a 0.30 target."""
+    seed(aha_home, deep=3, fast=0)
+    result = aha(aha_home, "route", "stats")
+    assert "too few prompts" in result.stdout and "recalibrating" not in result.stdout
+    assert json.loads(aha(aha_home, "route", "stats", "--json").stdout)["drifted"] is False
+
+
 def test_only_the_last_n_prompts_count(aha_home: Path) -> None:
     seed(aha_home, deep=0, fast=250)
     seed(aha_home, deep=10, fast=0)  # the newest ten

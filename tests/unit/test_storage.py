@@ -402,3 +402,12 @@ def test_zombie_owner_counts_as_dead() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_title_leaves_out_a_leading_slash_command() -> None:
+    """`/deep Why…` is titled `Why…`; a path or a lone command stays as typed."""
+    from storage.sessions_repo import title_from_prompt
+
+    assert title_from_prompt("/deep Why does dropout help?") == "Why does dropout help?"
+    assert title_from_prompt("/usr/bin is full") == "/usr/bin is full"
+    assert title_from_prompt("/fast") == "/fast"
