@@ -308,22 +308,21 @@ class ChatService:
                     progress.completion_tokens,
                 ),
             )
-            if status is MessageStatus.COMPLETE:
+            if status is MessageStatus.COMPLETE and turn.route == FALLBACK_ROUTE:
                 self._mark_weak(turn, finish_reason)
 
     def _mark_weak(self, turn: Turn, finish_reason: str | None) -> None:
-        """Run the cascade's cheap checks on a complete answer; keep the reasons on the turn
-        and in the row's route note ("weak: repeats itself"), so they survive a restart."""
+        """Run the cascade's cheap checks on a complete fast answer (deep is the last stage:
+        there is nowhere to escalate to); keep the reasons on the turn and in the row's route
+        note ("weak: repeats itself"), so they survive a restart."""
         assert turn.final is not None
         config = self.engines.config(turn.route) if turn.route in self.engines.names else None
         turn.weak = weak_reasons(
             turn.final.content, finish_reason, config.max_tokens if config else None
         )
         if turn.weak:
-            turn.note = with_weak_note(turn.note, turn.weak)
-            self.store.update_route(
-                turn.assistant.id, turn.route, turn.final.model or "", turn.note
-            )
+            note = with_weak_note(turn.note, turn.weak)  # turn.note stays the badge's note
+            self.store.update_route(turn.assistant.id, turn.route, turn.final.model or "", note)
             turn.final = self.store.get_message(turn.assistant.id) or turn.final
 
     # The cascade ----------------------------------------------------------------------------
