@@ -25,6 +25,7 @@ from app.backend.usage import answer_cost
 from app.config import Settings
 from app.router import RouteDecision, Router
 from app.router.cascade import split_weak_note, weak_reasons, with_weak_note
+from app.router.feedback import ESCALATED, OVERKILL, WINDOW, threshold_shift
 from app.router.overrides import split_override
 from app.sanitize import StreamSanitizer, strip_control
 from storage import Message, MessageStatus, Store
@@ -120,10 +121,53 @@ class ChatService:
         self.store = store
         self.settings = settings
         self.engines = engines or Engines(settings)
+        # A router passed in is used as given; the one built here is calibrated by the user's
+        # feedback (escalations, overkill marks), read now and after each new mark.
+        self._calibrated = router is None
         self.router = router or Router(
-            threshold=settings.router.explicit_threshold, deep_share=settings.router.deep_share
+            threshold=settings.router.explicit_threshold,
+            deep_share=settings.router.deep_share,
+            shift=self._feedback_shift(),
         )
         self.flush_interval = flush_interval
+
+    # Feedback on routing --------------------------------------------------------------------
+
+    def _feedback_shift(self) -> float:
+        return threshold_shift(self.store.recent_route_feedback(WINDOW))[0]
+
+    def record_feedback(self, answer: Message, kind: str) -> bool:
+        """Store a mark on `answer` (once per answer and kind) and recalibrate the router at
+        once; False when the answer already had this mark."""
+        added = self.store.add_route_feedback(
+            answer.id, kind, answer.route_score, answer.route_threshold
+        )
+        if added and self._calibrated:
+            self.router.shift = self._feedback_shift()
+        return added
+
+    def overkill_problem(self, answer: Message | None) -> str | None:
+        """Why `answer` cannot be marked overkill, in one line; None if it can: a complete
+        deep answer that the router chose (not `/deep`, not ask-deep, which force the route)."""
+        if (
+            answer is None
+            or answer.role != "assistant"
+            or answer.route != ESCALATE_ROUTE
+            or answer.status is not MessageStatus.COMPLETE
+        ):
+            return "Only a complete deep answer can be marked overkill."
+        if answer.route_score is None or any(r.startswith("forced:") for r in answer.route_reasons):
+            return "This answer went deep because it was asked to, not by the router."
+        return None
+
+    def mark_overkill(self, answer_id: str) -> str | None:
+        """Mark a deep answer as more than its prompt needed; the problem, or None when done."""
+        answer = self.store.get_message(answer_id)
+        problem = self.overkill_problem(answer)
+        if problem is None:
+            assert answer is not None
+            self.record_feedback(answer, OVERKILL)
+        return problem
 
     # Routing --------------------------------------------------------------------------------
 
@@ -354,6 +398,8 @@ class ChatService:
         `escalation_problem` first: a deep route that is down gives an error row here)."""
         prompt = self.store.get_message(answer.parent_id or "")
         assert prompt is not None
+        if answer.route == FALLBACK_ROUTE and answer.route_score is not None:
+            self.record_feedback(answer, ESCALATED)  # the user wanted deep for this prompt
         return await self.begin_answer(prompt, force_route=ESCALATE_ROUTE)
 
     async def _answer_stream(self, turn: Turn) -> AsyncIterator[StreamEvent | Rerouted]:

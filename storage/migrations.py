@@ -149,3 +149,30 @@ def m004_usage_and_preferences(db: Database) -> None:
         pk="key",
         not_null={"key", "value", "updated_at"},
     )
+
+
+@migrations()
+def m005_route_feedback(db: Database) -> None:
+    """What the user said about the router's choices, for the per-user threshold calibration
+    (app/router/feedback.py): "escalated" when a fast answer was asked again on deep, "overkill"
+    when a deep answer was marked as more than the prompt needed. The answer's score and the
+    threshold it was routed under are copied onto the row, so `aha route stats` can explain the
+    shift without joining `messages`.
+
+    `message_id` has no foreign key on purpose: a mark is about where this user draws the line,
+    not about one conversation, so deleting a session keeps the calibration it taught.
+    """
+    db["route_feedback"].create(
+        {
+            "id": str,
+            "message_id": str,
+            "kind": str,  # "escalated" | "overkill"
+            "score": float,
+            "threshold": float,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"id", "message_id", "kind", "created_at"},
+    )
+    db["route_feedback"].create_index(["created_at"])
+    db["route_feedback"].create_index(["message_id", "kind"], unique=True)

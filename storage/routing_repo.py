@@ -1,10 +1,14 @@
-"""Routing history: recent router decisions, for `aha route stats` (deep share drift)."""
+"""Routing history: recent router decisions, for `aha route stats` (deep share drift), and the
+user's feedback on them (escalations, overkill marks) for the threshold calibration."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from storage.base import StoreBase
+from storage.ids import new_id, now_iso
+
+FEEDBACK_KINDS = ("escalated", "overkill")
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +17,19 @@ class RoutedAnswer:
 
     route: str | None
     score: float
+    threshold: float | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFeedback:
+    """One mark on a routed answer: "escalated" (fast was not enough) or "overkill" (deep was
+    more than needed), with the score and threshold the answer was routed under."""
+
+    id: str
+    message_id: str
+    kind: str
+    score: float | None
     threshold: float | None
     created_at: str
 
@@ -30,3 +47,27 @@ class RoutingRepo(StoreBase):
             RoutedAnswer(r["route"], float(r["route_score"]), r["route_threshold"], r["created_at"])
             for r in rows
         ]
+
+    def add_route_feedback(
+        self, message_id: str, kind: str, score: float | None, threshold: float | None
+    ) -> bool:
+        """Store one mark; False (nothing stored) when this answer already has a mark of this
+        kind, so pressing the key twice, or asking deep twice, counts once."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"kind must be one of {FEEDBACK_KINDS}, got {kind!r}")
+        with self._write():
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO route_feedback"
+                " (id, message_id, kind, score, threshold, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (new_id(), message_id, kind, score, threshold, now_iso()),
+            )
+        return cursor.rowcount > 0
+
+    def recent_route_feedback(self, limit: int = 100) -> list[RouteFeedback]:
+        """The newest `limit` marks, newest first."""
+        rows = self._rows(
+            "SELECT id, message_id, kind, score, threshold, created_at FROM route_feedback"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return [RouteFeedback(**r) for r in rows]

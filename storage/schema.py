@@ -12,4 +12,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m002_session_forks",
     "m003_search_index",
     "m004_usage_and_preferences",
+    "m005_route_feedback",
 )

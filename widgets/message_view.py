@@ -122,6 +122,7 @@ class AssistantMessage(MessageView):
         Binding("R", "regenerate(True)", "Other route", id="message.regenerate_other"),
         Binding("c", "continue", "Continue", id="message.continue"),
         Binding("d", "ask_deep", "Ask deep", id="message.ask_deep"),
+        Binding("o", "overkill", "Overkill", id="message.overkill"),
     ]
 
     class Regenerate(TextualMessage):
@@ -146,6 +147,22 @@ class AssistantMessage(MessageView):
             super().__init__()
             self.message_id = message_id
 
+    class Overkill(TextualMessage):
+        """A deep answer was more than the prompt needed: tell the router (it calibrates)."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    @property
+    def offers_overkill(self) -> bool:
+        """A complete deep answer: it can be marked as more than the prompt needed."""
+        return (
+            self.message_id is not None
+            and self.status_value is MessageStatus.COMPLETE
+            and self.badge.route == "deep"
+        )
+
     @property
     def offers_deep(self) -> bool:
         """A complete fast answer marked weak, with escalation not switched off."""
@@ -161,6 +178,8 @@ class AssistantMessage(MessageView):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "ask_deep":
             return self.offers_deep
+        if action == "overkill":
+            return self.offers_overkill
         if action in ("regenerate", "continue") and (
             self.message_id is None or self.status_value is MessageStatus.STREAMING
         ):
@@ -176,6 +195,10 @@ class AssistantMessage(MessageView):
     def action_ask_deep(self) -> None:
         if self.message_id is not None and self.offers_deep:
             self.post_message(self.AskDeep(self.message_id))
+
+    def action_overkill(self) -> None:
+        if self.message_id is not None and self.offers_overkill:
+            self.post_message(self.Overkill(self.message_id))
 
     def action_continue(self) -> None:
         if self.message_id is not None and self.check_action("continue", ()):

@@ -2,7 +2,8 @@
 
 `aha route train [--data DIR] [--out FILE]` retrains the weights instead (numpy, imported only
 then). `aha route stats [--last N] [--json]` compares the share of recent prompts the router sent
-deep with the configured target (`router.deep_share`). A prompt that is literally "train" or
+deep with the configured target (`router.deep_share`), and says how far the user's feedback
+(escalations, overkill marks) has moved the threshold. A prompt that is literally "train" or
 "stats" is explained with `aha route -- train`.
 """
 
@@ -14,6 +15,7 @@ import sys
 
 from app.config import Settings
 from app.router import Router
+from app.router.feedback import ESCALATED, OVERKILL, WINDOW, threshold_shift
 from app.router.overrides import split_override
 
 
@@ -140,16 +142,26 @@ def run_stats(argv: list[str]) -> int:
         print(f"aha: config error: {exc}", file=sys.stderr)
         return 2
     scores: list[tuple[float, float | None]] = []
+    feedback: list[str] = []
     path = paths.database_path()
     if path.exists():
         store = Store.open(path)
         try:
             scores = [(r.score, r.threshold) for r in store.recent_routing(args.last)]
+            feedback = [f.kind for f in store.recent_route_feedback(WINDOW)]
         finally:
             store.close()
     report = share_report(scores, settings.router.deep_share)
+    shift, why = threshold_shift(feedback)
+    report |= {
+        "feedback_shift": shift,
+        "escalations": feedback.count(ESCALATED),
+        "overkill": feedback.count(OVERKILL),
+    }
     if args.json:
         print(json.dumps(report))
     else:
         print(format_report(report))
+        if feedback:
+            print(why)
     return 0

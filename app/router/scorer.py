@@ -100,10 +100,13 @@ class Router:
         threshold: float | None = None,
         weights: str | Path | None = None,
         deep_share: float | None = None,
+        shift: float = 0.0,
     ) -> None:
         """``threshold``: an explicit cut-off; it wins over ``deep_share``, the target share of
         prompts to send deep, turned into a threshold by the weights' calibration table (held-out
-        scores). Neither: 0.5. ``weights``: a weights file to use instead of the committed one."""
+        scores). Neither: 0.5. ``weights``: a weights file to use instead of the committed one.
+        ``shift``: added to that base threshold (the user's feedback, app/router/feedback.py);
+        it may be changed later, and the result stays within [0, 1]."""
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
         if deep_share is not None and not 0.0 <= deep_share <= 1.0:
@@ -112,9 +115,10 @@ class Router:
         self.deep_share = None if deep_share is None else float(deep_share)
         self._weights = weights
         self._model: Model | None = None
+        self.shift = float(shift)
 
     @property
-    def threshold(self) -> float:
+    def base_threshold(self) -> float:
         """The explicit threshold, else the calibrated one for ``deep_share`` (loads weights)."""
         if self._threshold is None:
             calibrated = None
@@ -122,6 +126,14 @@ class Router:
                 calibrated = self.model.threshold_for(self.deep_share)
             self._threshold = round(calibrated, 4) if calibrated is not None else DEFAULT_THRESHOLD
         return self._threshold
+
+    @property
+    def threshold(self) -> float:
+        """The base threshold moved by ``shift``, within [0, 1]."""
+        base = self.base_threshold
+        if not self.shift:
+            return base
+        return round(min(1.0, max(0.0, base + self.shift)), 4)
 
     @property
     def model(self) -> Model:

@@ -137,6 +137,15 @@ class BranchActions(_Base):
 
         await self._run_turn(begin)
 
+    # Feedback: a deep answer that was more than the prompt needed ----------------------------
+
+    def on_assistant_message_overkill(self, event: AssistantMessage.Overkill) -> None:
+        problem = self.chat.mark_overkill(event.message_id)
+        if problem is not None:
+            self.notify(problem, severity="warning")
+            return
+        self.notify("Noted: the router will send prompts like this to fast a little more often")
+
     # Branch actions (messages posted by the views) ------------------------------------------
 
     def on_user_message_edit(self, event: UserMessage.Edit) -> None:

@@ -101,3 +101,32 @@ def test_missing_or_empty_database(aha_home: Path, create: bool) -> None:
     assert (aha_home / "aha.db").exists() is create  # stats never creates the database
     record = json.loads(aha(aha_home, "route", "stats", "--json").stdout)
     assert record["prompts"] == 0 and record["deep_share"] is None and record["drifted"] is False
+
+
+def test_stats_say_how_far_feedback_moved_the_threshold(aha_home: Path) -> None:
+    """Four escalations then an overkill mark (the newest): the threshold moved down, and
+    both the line and the JSON say by how much and why."""
+    seed(aha_home, deep=32, fast=68)
+    store = Store.open(aha_home / "aha.db")
+    try:
+        store.add_route_feedback("old", "overkill", 0.8, 0.5)
+        for i in range(4):
+            store.add_route_feedback(f"m{i}", "escalated", 0.3, 0.5)
+    finally:
+        store.close()
+    result = aha(aha_home, "route", "stats")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "deep share 0.32 over the last 100 prompts vs target 0.30: within 10 points",
+        "threshold moved \u22120.03 by your feedback: 4 escalations, 1 overkill mark (last 100)",
+    ]
+    record = json.loads(aha(aha_home, "route", "stats", "--json").stdout)
+    assert record["feedback_shift"] == pytest.approx(-0.0294, abs=1e-4)
+    assert (record["escalations"], record["overkill"]) == (4, 1)
+
+
+def test_stats_without_feedback_report_no_shift(aha_home: Path) -> None:
+    seed(aha_home, deep=3, fast=0)
+    assert "feedback" not in aha(aha_home, "route", "stats").stdout
+    record = json.loads(aha(aha_home, "route", "stats", "--json").stdout)
+    assert (record["feedback_shift"], record["escalations"], record["overkill"]) == (0.0, 0, 0)

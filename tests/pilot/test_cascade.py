@@ -74,6 +74,18 @@ async def test_ask_offers_deep_and_d_makes_a_deep_sibling(
         assert view.message_id == strong.id
         assert (view.sibling_index, view.sibling_count) == (1, 2)
         assert not view.offers_deep and screen.check_action("ask_deep", ()) is False
+        # The escalation is stored as feedback on the weak fast answer.
+        (mark,) = app.store.recent_route_feedback()
+        assert (mark.message_id, mark.kind) == (weak.id, "escalated")
+        assert (mark.score, mark.threshold) == (weak.route_score, weak.route_threshold)
+        # `o` is offered on the complete deep answer; this one was asked for, so it is refused.
+        assert view.offers_overkill and view.check_action("overkill", ()) is True
+        await pilot.press("escape")  # the prompt box has focus again: select the answer
+        assert app.focused is view
+        await pilot.press("o")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert any("asked to" in n.message for n in app._notifications)
+        assert len(app.store.recent_route_feedback()) == 1
 
 
 async def test_auto_asks_deep_by_itself(
@@ -106,3 +118,32 @@ async def test_ask_deep_when_deep_is_down_says_so(
         messages = [n.message for n in app._notifications]
         assert any(m.startswith("cannot ask deep: deep route unavailable") for m in messages)
         assert len(answers(app)) == 1 and len(shown(app)) == 1
+
+
+async def test_o_marks_a_deep_answer_overkill_and_the_router_moves(
+    servers: tuple[FakeOpenAI, FakeOpenAI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threshold 0: the router sends everything deep. `o` on that answer stores an overkill
+    mark, says so, and the router's threshold goes up a step at once."""
+    fast, deep = servers
+    use(
+        monkeypatch,
+        {**route_env(fast.api_base, deep.api_base, "ask"), "AHA_ROUTER__THRESHOLD": "0"},
+    )
+    app = AhaApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await send(pilot, app, "What is the answer?")
+        (view,) = shown(app)
+        assert view.badge.route == "deep" and view.offers_overkill and not view.offers_deep
+        assert screen.chat.router.threshold == 0.0
+        await pilot.press("escape")
+        assert app.focused is view
+        await pilot.press("o")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert [n.message for n in app._notifications] == [
+            "Noted: the router will send prompts like this to fast a little more often"
+        ]
+        (mark,) = app.store.recent_route_feedback()
+        assert (mark.message_id, mark.kind) == (view.message_id, "overkill")
+        assert screen.chat.router.threshold == 0.01
