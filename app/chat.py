@@ -13,11 +13,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 from app.backend.budget import ThinkingBudget, time_limit_note
-from app.backend.engine import Availability, Engine
+from app.backend.engine import Availability
+from app.backend.engine import closing_stream as _closing
 from app.backend.events import ChatMessage, Content, Done, Failed, StreamEvent, Thinking, Usage
 from app.backend.registry import Engines
 from app.backend.retry import RouteFailed
@@ -28,6 +27,9 @@ from app.router.cascade import split_weak_note, weak_reasons, with_weak_note
 from app.router.feedback import ESCALATED, OVERKILL, WINDOW, threshold_shift
 from app.router.overrides import split_override
 from app.sanitize import StreamSanitizer, strip_control
+
+# Re-exported: callers take these from the chat service's module.
+from app.turn import ACTIVE_LEAF, Rerouted, Turn, _ActiveLeaf, _Progress  # noqa: E402,F401
 from storage import Message, MessageStatus, Store
 from storage.repository import RouteRecord
 
@@ -39,74 +41,6 @@ FLUSH_INTERVAL_S = 0.5
 CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped, without repeating it."
 FALLBACK_ROUTE = "fast"
 ESCALATE_ROUTE = "deep"
-
-
-@asynccontextmanager
-async def _closing(events: AsyncIterator[StreamEvent]) -> AsyncIterator[AsyncIterator[StreamEvent]]:
-    """Close an engine's stream when leaving the block, in the task that iterated it (so a
-    remote route's HTTP response is released at once, not when the generator is collected)."""
-    try:
-        yield events
-    finally:
-        close = getattr(events, "aclose", None)
-        if close is not None:
-            await close()
-
-
-class _ActiveLeaf:
-    """Sentinel: reply to whatever the session currently shows."""
-
-
-ACTIVE_LEAF = _ActiveLeaf()
-
-
-@dataclass
-class Turn:
-    """A prompt that has been stored and routed, with its assistant row waiting."""
-
-    session_id: str
-    user: Message
-    assistant: Message
-    decision: RouteDecision
-    route: str
-    engine: Engine | None
-    note: str | None = None
-    # Text the answer starts from (continuing a cut-off answer); the model adds to it.
-    prefix: str = ""
-    # Set when the stream ends: the stored assistant message in its final state.
-    final: Message | None = None
-    # Seconds of thinking after which the route's thinking budget cut the stream (None: no cut).
-    time_limit_s: float | None = None
-    # Why the finished answer looks weak (app/router/cascade.py); empty when it looks fine.
-    weak: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Rerouted:
-    """The route failed before any text and another one answers: redraw the badge."""
-
-    route: str
-    model: str
-    note: str
-
-
-@dataclass
-class _Progress:
-    content: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
-    dirty: bool = False
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    reasoning_tokens: int | None = None
-    first_token_ms: float | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(self.content)
-
-    @property
-    def thoughts(self) -> str:
-        return "".join(self.reasoning)
 
 
 class ChatService:

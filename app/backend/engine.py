@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,3 +35,17 @@ class Engine(Protocol):
         ...
 
     def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[StreamEvent]: ...
+
+
+@asynccontextmanager
+async def closing_stream(
+    events: AsyncIterator[StreamEvent],
+) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+    """Close an engine's stream when leaving the block, in the task that iterated it (so a
+    remote route's HTTP response is released at once, not when the generator is collected)."""
+    try:
+        yield events
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()

@@ -1,0 +1,66 @@
+"""The records one turn carries through the chat service: the turn itself, its progress, and
+the events the service adds to an engine's stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.backend.engine import Engine
+from app.router import RouteDecision
+from storage import Message
+
+
+class _ActiveLeaf:
+    """Sentinel: reply to whatever the session currently shows."""
+
+
+ACTIVE_LEAF = _ActiveLeaf()
+
+
+@dataclass
+class Turn:
+    """A prompt that has been stored and routed, with its assistant row waiting."""
+
+    session_id: str
+    user: Message
+    assistant: Message
+    decision: RouteDecision
+    route: str
+    engine: Engine | None
+    note: str | None = None
+    # Text the answer starts from (continuing a cut-off answer); the model adds to it.
+    prefix: str = ""
+    # Set when the stream ends: the stored assistant message in its final state.
+    final: Message | None = None
+    # Seconds of thinking after which the route's thinking budget cut the stream (None: no cut).
+    time_limit_s: float | None = None
+    # Why the finished answer looks weak (app/router/cascade.py); empty when it looks fine.
+    weak: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rerouted:
+    """The route failed before any text and another one answers: redraw the badge."""
+
+    route: str
+    model: str
+    note: str
+
+
+@dataclass
+class _Progress:
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    dirty: bool = False
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    first_token_ms: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.content)
+
+    @property
+    def thoughts(self) -> str:
+        return "".join(self.reasoning)
