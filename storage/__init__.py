@@ -7,7 +7,18 @@ only through the repositories here, which return plain dataclasses.
 from __future__ import annotations
 
 from storage.db import open_database
+from storage.drafts_models import Critique, Draft, DraftVersion
 from storage.models import Message, MessageStatus, Session
 from storage.repository import RouteRecord, Store
 
-__all__ = ["Message", "MessageStatus", "RouteRecord", "Session", "Store", "open_database"]
+__all__ = [
+    "Critique",
+    "Draft",
+    "DraftVersion",
+    "Message",
+    "MessageStatus",
+    "RouteRecord",
+    "Session",
+    "Store",
+    "open_database",
+]

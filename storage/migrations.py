@@ -176,3 +176,98 @@ def m005_route_feedback(db: Database) -> None:
     )
     db["route_feedback"].create_index(["created_at"])
     db["route_feedback"].create_index(["message_id", "kind"], unique=True)
+
+@migrations()
+def m006_drafts(db: Database) -> None:
+    """Drafts (blog posts being written), every saved version of each, and the model's
+    critiques, each tied to the version it judged.
+
+    `drafts.body` is the text as last saved; `draft_versions` holds a copy per save that
+    changed it, so a restore or a diff never depends on the current row. `tags` is a JSON list.
+    Critiques keep their version by id (no cascade): deleting a draft deletes its critiques and
+    versions in one transaction (DraftsRepo.delete_draft).
+
+    Search: `drafts_fts` indexes the current title and body, external-content over `drafts`
+    with m003's tokenizer, so `snippet()` works; versions stay out (old wording would bury the
+    current text). The update trigger fires only when the title or body really changed.
+    """
+    db["drafts"].create(
+        {
+            "id": str,
+            "title": str,
+            "body": str,
+            "tags": str,
+            "description": str,
+            "words": int,
+            "current_version_id": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"id", "created_at", "updated_at"},
+        defaults={"title": "", "body": "", "tags": "[]", "description": "", "words": 0},
+    )
+    db["draft_versions"].create(
+        {
+            "id": str,
+            "draft_id": str,
+            "body": str,
+            "words": int,
+            "note": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"id", "draft_id", "created_at"},
+        defaults={"body": "", "words": 0, "note": ""},
+        foreign_keys=[("draft_id", "drafts", "id")],
+    )
+    db["draft_critiques"].create(
+        {
+            "id": str,
+            "draft_id": str,
+            "version_id": str,
+            "content": str,
+            "status": str,
+            "route": str,
+            "model": str,
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"id", "draft_id", "status", "created_at", "updated_at"},
+        defaults={"content": ""},
+        foreign_keys=[("draft_id", "drafts", "id"), ("version_id", "draft_versions", "id")],
+    )
+    db["drafts"].create_index(["updated_at"])
+    db["draft_versions"].create_index(["draft_id", "created_at"])
+    db["draft_critiques"].create_index(["draft_id", "created_at"])
+    statements = [
+        "CREATE VIRTUAL TABLE drafts_fts USING fts5("
+        "title, body, content='drafts', content_rowid='rowid',"
+        " tokenize='unicode61 remove_diacritics 2')",
+        """
+        CREATE TRIGGER drafts_fts_ai AFTER INSERT ON drafts
+        BEGIN
+            INSERT INTO drafts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END
+        """,
+        """
+        CREATE TRIGGER drafts_fts_ad AFTER DELETE ON drafts
+        BEGIN
+            INSERT INTO drafts_fts (drafts_fts, rowid, title, body)
+            VALUES ('delete', old.rowid, old.title, old.body);
+        END
+        """,
+        """
+        CREATE TRIGGER drafts_fts_au AFTER UPDATE OF title, body ON drafts
+        WHEN old.title IS NOT new.title OR old.body IS NOT new.body
+        BEGIN
+            INSERT INTO drafts_fts (drafts_fts, rowid, title, body)
+            VALUES ('delete', old.rowid, old.title, old.body);
+            INSERT INTO drafts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END
+        """,
+    ]
+    for sql in statements:
+        db.execute(sql)

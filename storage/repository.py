@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.db import connect
+from storage.drafts_repo import DraftsRepo
 from storage.messages_repo import MessagesRepo, RouteRecord
 from storage.routing_repo import RoutingRepo
 from storage.search_repo import SearchRepo
@@ -17,8 +18,17 @@ from storage.usage_repo import UsageRepo
 __all__ = ["RouteRecord", "Store", "title_from_prompt"]
 
 
-class Store(SessionsRepo, MessagesRepo, TreeRepo, SearchRepo, TransferRepo, UsageRepo, RoutingRepo):
-    """Sessions and messages in one SQLite database."""
+class Store(
+    SessionsRepo,
+    MessagesRepo,
+    TreeRepo,
+    SearchRepo,
+    TransferRepo,
+    UsageRepo,
+    RoutingRepo,
+    DraftsRepo,
+):
+    """Sessions, messages and drafts in one SQLite database."""
 
     @classmethod
     def open(cls, path: str | Path) -> Store:

@@ -13,4 +13,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m003_search_index",
     "m004_usage_and_preferences",
     "m005_route_feedback",
+    "m006_drafts",
 )

@@ -1,4 +1,5 @@
-"""Full-text search over prompts and answers (the `messages_fts` index made by m003).
+"""Full-text search over prompts and answers (the `messages_fts` index made by m003) and over
+drafts (`drafts_fts`, m006).
 
 What people type into a search box is free text, not FTS5 syntax: `match_expression` turns it
 into a query that can never raise a syntax error, whatever the quotes, brackets, operators or
@@ -29,7 +30,12 @@ _PART = re.compile(r'"([^"]*)("?)|([^\s"]+)')
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One matching message, with where it lives and why it matched."""
+    """One matching message or draft, with where it lives and why it matched.
+
+    A draft hit (`kind == "draft"`) carries its `draft_id`, the draft's title in
+    `session_title`, role "draft", its last edit in `created_at`, and empty message and
+    session ids; message hits keep the fields they always had.
+    """
 
     message_id: str
     session_id: str
@@ -38,6 +44,8 @@ class SearchHit:
     snippet: str  # the text around the hits, each hit between MARK_OPEN and MARK_CLOSE
     rank: float  # bm25: lower is a better match
     created_at: str
+    kind: str = "message"  # "message" | "draft"
+    draft_id: str | None = None
 
     def plain_snippet(self, open_mark: str = "[", close_mark: str = "]") -> str:
         """The snippet with its hit markers written as `open_mark` / `close_mark`."""
@@ -95,7 +103,50 @@ def _like_pattern(term: str) -> str:
 
 class SearchRepo(StoreBase):
     def search(self, query: str, limit: int = 50, include_archived: bool = True) -> list[SearchHit]:
-        """Messages matching `query`, best first (bm25), ties newest first.
+        """Messages and drafts matching `query`, best first (bm25), ties newest first.
+
+        Each index gives its best `limit` hits and the two lists merge on bm25. The scores are
+        only roughly comparable (each index weighs terms by its own statistics), which is
+        enough to interleave a handful of drafts with messages; ties keep messages first.
+        Archiving applies to sessions only: drafts are always searched.
+        """
+        expression = match_expression(query)
+        if expression is None or limit <= 0:
+            return []
+        hits = self._search_messages(expression, limit, include_archived)
+        hits += self._search_drafts(expression, limit)
+        hits.sort(key=lambda hit: hit.rank)  # stable: each list's own tie order is kept
+        return hits[:limit]
+
+    def _search_drafts(self, expression: str, limit: int) -> list[SearchHit]:
+        """Drafts whose current title or body match, best first, with a snippet from the
+        column that matched best. Few rows (drafts are few and long), so one read."""
+        rows = self._rows(
+            "SELECT d.id, d.title, d.updated_at, bm25(drafts_fts) AS score,"
+            " snippet(drafts_fts, -1, ?, ?, ?, ?) AS snip"
+            " FROM drafts_fts JOIN drafts d ON d.rowid = drafts_fts.rowid"
+            " WHERE drafts_fts MATCH ? ORDER BY score, drafts_fts.rowid DESC LIMIT ?",
+            (MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS, expression, limit),
+        )
+        return [
+            SearchHit(
+                message_id="",
+                session_id="",
+                session_title=row["title"] or "",
+                role="draft",
+                snippet=row["snip"] or "",
+                rank=row["score"],
+                created_at=row["updated_at"],
+                kind="draft",
+                draft_id=row["id"],
+            )
+            for row in rows
+        ]
+
+    def _search_messages(
+        self, expression: str, limit: int, include_archived: bool
+    ) -> list[SearchHit]:
+        """Messages matching `expression`, best first (bm25), ties newest first.
 
         Three short reads instead of one join, because each costs most on a common word
         (tens of thousands of matches on a big database): bm25 over the index alone picks the
@@ -108,9 +159,6 @@ class SearchRepo(StoreBase):
         three: the TUI shares this connection with its writers. A row deleted in between is
         dropped, not an error.
         """
-        expression = match_expression(query)
-        if expression is None or limit <= 0:
-            return []
         if include_archived:
             ranked = self.conn.execute(
                 "SELECT rowid, bm25(messages_fts) AS score FROM messages_fts"

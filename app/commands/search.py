@@ -1,4 +1,4 @@
-"""`aha search`: full-text search over every stored prompt and answer, grep-style.
+"""`aha search`: full-text search over every stored prompt, answer and draft, grep-style.
 
 Exit status follows grep: 0 when something matched, 1 when nothing did, 2 for a usage error,
 so scripts can test for hits without parsing the output.
@@ -39,7 +39,9 @@ def _one_line(text: str) -> str:
 def format_hit(hit: SearchHit, marks: tuple[str, str] = ("[", "]")) -> str:
     title = _one_line(hit.session_title) or "(untitled)"
     snippet = _one_line(hit.snippet).replace(MARK_OPEN, marks[0]).replace(MARK_CLOSE, marks[1])
-    return f"{title} · {hit.role} · {_local_date(hit.created_at)}\n  {snippet}"
+    # A draft hit names its id: what `aha draft open` and `aha draft export` take.
+    where = f"draft {hit.draft_id}" if hit.kind == "draft" else hit.role
+    return f"{title} · {where} · {_local_date(hit.created_at)}\n  {snippet}"
 
 
 def _print_hits(hits: list[SearchHit], as_json: bool) -> None:

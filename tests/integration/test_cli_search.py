@@ -75,8 +75,10 @@ def test_search_json_lines_carry_every_field(aha_home: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["message_id"] for r in records} == {ids["user"], ids["answer"]}
     assert set(records[0]) == {
-        "message_id", "session_id", "session_title", "role", "snippet", "rank", "created_at"
+        "message_id", "session_id", "session_title", "role", "snippet", "rank", "created_at",
+        "kind", "draft_id",
     }
+    assert {(r["kind"], r["draft_id"]) for r in records} == {("message", None)}
     assert all(r["session_id"] == ids["ml"] for r in records)
     assert all(isinstance(r["rank"], float) for r in records)
     assert "[transformer]" in records[0]["snippet"]
