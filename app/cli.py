@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "route",
         help='score prompts: explain one, or JSON lines {"prompt": ...} on stdin',
         epilog="`aha route train [--data DIR] [--out FILE]` retrains the router's weights;"
+        " `aha route eval DATA` measures it against baselines on labelled prompts;"
         " `aha route stats [--last N] [--json]` checks the recent deep share against"
         ' router.deep_share. To explain the prompt "train" itself: `aha route -- train`.',
     )
@@ -169,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.commands.route import run_train
 
         return run_train(argv[2:])
+    if argv[:2] == ["route", "eval"]:  # likewise `aha route -- eval`
+        from app.commands.route import run_eval
+
+        return run_eval(argv[2:])
     if argv[:2] == ["route", "stats"]:  # likewise `aha route -- stats`
         from app.commands.route import run_stats
 

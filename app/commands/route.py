@@ -1,8 +1,9 @@
 """`aha route`: the router's decision for one prompt, or for JSON lines on stdin.
 
 `aha route train [--data DIR] [--out FILE]` retrains the weights instead (numpy, imported only
-then). `aha route stats [--last N] [--json]` compares the share of recent prompts the router sent
-deep with the configured target (`router.deep_share`), and says how far the user's feedback
+then); `aha route eval DATA` measures the router against baselines on labelled prompts.
+`aha route stats [--last N] [--json]` compares the share of recent prompts the router sent deep
+with the configured target (`router.deep_share`), and says how far the user's feedback
 (escalations, overkill marks) has moved the threshold. A prompt that is literally "train" or
 "stats" is explained with `aha route -- train`.
 """
@@ -65,6 +66,13 @@ def run_route(args: argparse.Namespace, settings: Settings) -> int:
         _explain(router, args.text, args.json)
         return 0
     return _stream(router)
+
+
+def run_eval(argv: list[str]) -> int:
+    """`aha route eval DATA`: aha's router and baselines on labelled prompts (eval_cli.py)."""
+    from app.router.eval_cli import main
+
+    return main(argv)
 
 
 def run_train(argv: list[str]) -> int:

@@ -71,20 +71,32 @@ def _truthy(cell: str) -> bool | None:
 
 def mmlu_records(root: str | Path | None = None) -> Iterator[tuple[str, float, float]]:
     """(prompt, weak correct 0/1, strong correct 0/1) per uncontaminated, answered MMLU row."""
-    base = data_dir(root) / "mmlu"
+    return csv_folder_records(data_dir(root) / "mmlu")
+
+
+def csv_folder_records(base: Path) -> Iterator[tuple[str, float, float]]:
+    """Every RouteLLM-style CSV in ``base`` (prompt, weak correct, strong correct), skipping
+    blank answers and the prompts listed in the folder's ``contaminated_prompts.jsonl``."""
     skip = _contaminated(base / "contaminated_prompts.jsonl")
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
     for path in sorted(base.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.reader(f)
-            next(reader, None)  # header: prompt, <weak model>, <strong model>
-            for row in reader:
-                if len(row) < 3 or row[0].strip() in skip:
-                    continue
-                weak, strong = _truthy(row[1]), _truthy(row[2])
-                if weak is None or strong is None:
-                    continue
-                yield row[0], float(weak), float(strong)
+        yield from csv_records(path, skip)
+
+
+def csv_records(
+    path: Path, skip: set[str] | frozenset[str] = frozenset()
+) -> Iterator[tuple[str, float, float]]:
+    """(prompt, weak, strong) of one RouteLLM-style CSV with True/False answers."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)  # header: prompt, <weak model>, <strong model>
+        for row in reader:
+            if len(row) < 3 or row[0].strip() in skip:
+                continue
+            weak, strong = _truthy(row[1]), _truthy(row[2])
+            if weak is None or strong is None:
+                continue
+            yield row[0], float(weak), float(strong)
 
 
 def load_mmlu(root: str | Path | None = None) -> Iterator[tuple[str, bool]]:
@@ -99,7 +111,11 @@ def mt_bench_records(root: str | Path | None = None) -> Iterator[tuple[str, floa
     The turn-2 prompt is both turns joined by a blank line, since turn 2 alone ("Rewrite your
     previous response...") means little without turn 1.
     """
-    base = data_dir(root) / "mt_bench"
+    return mt_bench_folder_records(data_dir(root) / "mt_bench")
+
+
+def mt_bench_folder_records(base: Path) -> Iterator[tuple[str, float, float]]:
+    """``mt_bench_records`` of a folder holding question.jsonl and scores.jsonl."""
     skip = _contaminated(base / "contaminated_prompts.jsonl")
     with (base / "question.jsonl").open(encoding="utf-8") as f:
         questions = [json.loads(line) for line in f if line.strip()]
