@@ -123,7 +123,20 @@ class AssistantMessage(MessageView):
         Binding("c", "continue", "Continue", id="message.continue"),
         Binding("d", "ask_deep", "Ask deep", id="message.ask_deep"),
         Binding("o", "overkill", "Overkill", id="message.overkill"),
+        Binding("D", "to_draft", "To draft", id="message.to_draft"),
     ]
+
+    class ToDraft(TextualMessage):
+        """Append this answer (or the text selected in it) to a new or existing draft."""
+
+        def __init__(self, message_id: str, view: AssistantMessage) -> None:
+            super().__init__()
+            self.message_id = message_id
+            self.view = view
+
+    def action_to_draft(self) -> None:
+        if self.message_id is not None and self.status_value is not MessageStatus.STREAMING:
+            self.post_message(self.ToDraft(self.message_id, self))
 
     class Regenerate(TextualMessage):
         """Answer the same prompt again, as a sibling; on the other route when asked."""

@@ -15,10 +15,14 @@ from app import paths
 from app.backend.preload import preload_fast_model
 from app.chat import ChatService
 from app.config import Settings
+from app.ui.drafts_commands import drafts_commands
+from app.ui.drafts_conversation import answer_to_draft
+from app.ui.drafts_screen import DraftsScreen
 from app.ui.main_screen import MainScreen
 from app.ui.usage_commands import choose_deep_model, show_session_usage
 from storage import Store
 from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
+from widgets.message_view import AssistantMessage
 
 SESSION_COMMANDS = (
     ("export", "Export session", "Write the open session as Markdown or JSON (ctrl+s)"),
@@ -41,6 +45,9 @@ class AhaApp(App[None]):
     CSS_PATH = Path(__file__).parent / "aha.tcss"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # priority: the prompt box and the drafts editor bind ctrl+d to delete-right.
+        Binding("ctrl+d", "open_drafts", "Drafts", id="drafts.open", priority=True),
+        Binding("ctrl+d", "close_drafts", "Chat", id="drafts.close", priority=True),
     ]
 
     def __init__(
@@ -48,9 +55,13 @@ class AhaApp(App[None]):
         settings: Settings,
         database_path: Path | str | None = None,
         theme: str | None = None,
+        initial_draft: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        # `aha draft open ID` starts on the drafts screen; ctrl+d comes back to the last draft.
+        self.initial_draft = initial_draft
+        self.last_draft_id: str | None = initial_draft
         self.database_path = database_path or paths.database_path()
         self.requested_theme = theme or settings.ui.theme
         self.store: Store
@@ -58,6 +69,7 @@ class AhaApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield from drafts_commands(screen)
         if not isinstance(screen, MainScreen):
             return
         yield SystemCommand(
@@ -96,6 +108,8 @@ class AhaApp(App[None]):
         recovered = self.store.recover_interrupted()
         self.chat = ChatService(self.store, self.settings)
         self.push_screen(MainScreen())
+        if self.initial_draft is not None:
+            self.push_screen(DraftsScreen(self.initial_draft))
         if recovered:
             self.notify(
                 f"{recovered} answer(s) were cut off when aha last stopped; "
@@ -120,12 +134,30 @@ class AhaApp(App[None]):
             error = event.worker.error
             self.notify(f"{type(error).__name__}: {error}", title="Error", severity="error")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_drafts":
+            return isinstance(self.screen, MainScreen)
+        if action == "close_drafts":
+            return isinstance(self.screen, DraftsScreen)
+        return True
+
+    def action_open_drafts(self) -> None:
+        if isinstance(self.screen, MainScreen):
+            self.push_screen(DraftsScreen(self.last_draft_id))
+
+    def action_close_drafts(self) -> None:
+        if isinstance(self.screen, DraftsScreen):
+            self.pop_screen()  # the screen saves the draft as it goes
+
+    def on_assistant_message_to_draft(self, event: AssistantMessage.ToDraft) -> None:
+        answer_to_draft(self, event.message_id, event.view)
+
     def on_unmount(self) -> None:
         store = getattr(self, "store", None)
         if store is not None:
             store.close()
 
 
-def run_tui(settings: Settings, theme: str | None = None) -> int:
-    AhaApp(settings, theme=theme).run()
+def run_tui(settings: Settings, theme: str | None = None, initial_draft: str | None = None) -> int:
+    AhaApp(settings, theme=theme, initial_draft=initial_draft).run()
     return 0

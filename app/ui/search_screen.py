@@ -75,7 +75,9 @@ class SearchScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(self.initial_query, placeholder="Search prompts and answers…", id="q")
+            yield Input(
+                self.initial_query, placeholder="Search prompts, answers and drafts…", id="q"
+            )
             yield OptionList(id="hits")
             yield Label("type to search · ↓ results · Enter open · Esc close", classes="hint")
 
@@ -102,6 +104,8 @@ class SearchScreen(ModalScreen[Any]):
         style = f"bold {self.app.theme_variables.get('accent', 'yellow')}"
         for index, hit in enumerate(self.hits):
             line = Text()
+            if getattr(hit, "kind", "message") == "draft":
+                line.append("✎ ", style="bold")
             line.append(hit.session_title or "untitled", style="bold")
             line.append(f" · {hit.role} · {local_date(hit.created_at)}\n", style="dim")
             line.append_text(snippet_text(hit.snippet.replace("\n", " "), style))
@@ -112,12 +116,24 @@ class SearchScreen(ModalScreen[Any]):
     @on(Input.Submitted, "#q")
     def _submitted(self) -> None:
         if self.hits:
-            self.dismiss(self.hits[0])
+            self._open(self.hits[0])
 
     @on(OptionList.OptionSelected, "#hits")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
-            self.dismiss(self.hits[int(event.option.id)])
+            self._open(self.hits[int(event.option.id)])
+
+    def _open(self, hit: Any) -> None:
+        """A message hit goes back to the caller; a draft hit opens the drafts screen on it."""
+        if getattr(hit, "kind", "message") != "draft":
+            self.dismiss(hit)
+            return
+        from app.ui.drafts_screen import DraftsScreen
+
+        app = self.app
+        self.dismiss(None)
+        app.last_draft_id = hit.draft_id  # type: ignore[attr-defined]
+        app.push_screen(DraftsScreen(hit.draft_id))
 
     def action_focus_results(self) -> None:
         results = self.query_one("#hits", OptionList)

@@ -1,0 +1,334 @@
+"""The drafts screen: the drafts list, a Markdown editor, the live outline and findings.
+
+Nothing typed is lost: the text is saved 2 s after the last keystroke, and while typing goes
+on, at the latest 2 s after the oldest unsaved keystroke (so a SIGKILL loses at most 2 s);
+also when switching drafts, leaving the screen and quitting. Every save that changed the
+text is a version (storage/drafts_repo.py). The outline and the findings are recomputed in a
+thread a moment after the last keystroke, so a long draft never slows typing.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static, TextArea
+
+from app.ui.dialogs import ConfirmDialog
+from app.ui.drafts_conversation import DiscussDraft
+from app.ui.drafts_critique import CritiqueActions
+from app.ui.drafts_versions import DraftFileActions
+from storage import Store
+from storage.drafts_models import count_words
+from widgets.draft_critique import CritiquePanel
+from widgets.draft_list import DraftList
+from widgets.draft_outline import DraftOutline
+
+AUTOSAVE_S = 2.0
+ANALYSIS_DELAY_S = 0.2
+
+
+class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]):
+    CSS_PATH = Path(__file__).parent / "drafts_screen.tcss"
+    BINDINGS = [
+        # priority: a quick "ctrl+n, text" must type into the new draft, not the old one.
+        Binding("ctrl+n", "new_draft", "New draft", id="drafts.new", priority=True),
+        Binding("ctrl+r", "critique", "Critique", id="drafts.critique"),
+        Binding("ctrl+t", "apply_outline", "Apply outline", id="drafts.apply_outline"),
+        Binding("escape", "cancel_critique", "Stop critique", id="drafts.cancel_critique"),
+        Binding("ctrl+g", "versions", "Versions", id="drafts.versions"),
+        Binding("ctrl+s", "export", "Export", id="drafts.export"),
+        Binding("ctrl+o", "external_editor", "$EDITOR", id="drafts.external_editor"),
+        Binding("ctrl+l", "discuss", "Discuss", id="drafts.discuss"),
+        Binding("ctrl+b", "toggle_list", "List", id="drafts.toggle_list"),
+    ]
+
+    def __init__(self, draft_id: str | None = None) -> None:
+        super().__init__()
+        self.draft_id: str | None = draft_id
+        self.saved_text = ""
+        self.saved_at: str | None = None
+        self._dirty_since: float | None = None
+        self._autosave_timer: Timer | None = None
+        self._analysis_timer: Timer | None = None
+        self._analysis_generation = 0
+        self.sections: list[Any] = []
+        self.findings: list[Any] = []
+        self.init_critique()
+        # Kept here, not queried: on the way out the text is saved after the widgets are gone.
+        self._editor = TextArea(
+            "",
+            id="draft-editor",
+            language="markdown",
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder="# Title\n\nStart writing: it is saved as you go.",
+        )
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def editor(self) -> TextArea:
+        return self._editor
+
+    @property
+    def draft_list(self) -> DraftList:
+        return self.query_one(DraftList)
+
+    @property
+    def outline(self) -> DraftOutline:
+        return self.query_one(DraftOutline)
+
+    @property
+    def critique_panel(self) -> CritiquePanel:
+        return self.query_one(CritiquePanel)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Horizontal(id="drafts-body"):
+            yield DraftList(id="draft-list")
+            with Vertical(id="draft-main"):
+                yield self._editor
+                yield Static("", id="draft-status", markup=False)
+            with Vertical(id="draft-side"):
+                yield DraftOutline(id="draft-outline")
+                yield CritiquePanel(id="critique")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.critique_panel.display = False
+        if self.draft_id is None:
+            drafts = self.store.list_drafts()
+            self.draft_id = drafts[0].id if drafts else None
+        await self.open_draft(self.draft_id, save_first=False)
+
+    # Opening and listing ----------------------------------------------------------------------
+
+    def refresh_list(self) -> None:
+        self.draft_list.show_drafts(self.store.list_drafts(), self.draft_id)
+
+    async def open_draft(self, draft_id: str | None, save_first: bool = True) -> None:
+        """Show a draft (None: a new, empty one that is stored at its first save)."""
+        if save_first:
+            self.save_now()
+        draft = self.store.get_draft(draft_id) if draft_id else None
+        if draft_id is not None and draft is None:
+            self.notify("That draft no longer exists.", severity="warning")
+        self.draft_id = draft.id if draft else None
+        self.app.last_draft_id = self.draft_id  # type: ignore[attr-defined]
+        body = draft.body if draft else ""
+        self.saved_text = body
+        self.saved_at = draft.updated_at if draft else None
+        self._dirty_since = None
+        self._stop_timer("_autosave_timer")
+        self.editor.load_text(body)
+        self.editor.move_cursor((0, 0))
+        self.refresh_list()
+        self.sub_title = (draft.title if draft and draft.title else "new draft") + " · drafts"
+        self.update_status()
+        self.run_analysis(body)
+        await self.show_last_critique()
+        self.editor.focus()
+
+    @on(DraftList.DraftSelected)
+    async def _draft_selected(self, event: DraftList.DraftSelected) -> None:
+        if event.draft_id != self.draft_id:
+            await self.open_draft(event.draft_id)
+        self.editor.focus()
+
+    async def on_draft_list_action_requested(self, event: DraftList.ActionRequested) -> None:
+        if event.action == "new":
+            await self.action_new_draft()
+        elif event.action == "versions":
+            if event.draft_id is not None and event.draft_id != self.draft_id:
+                await self.open_draft(event.draft_id)
+            self.action_versions()
+        elif event.action == "delete" and event.draft_id is not None:
+            self._confirm_delete(event.draft_id)
+
+    def _confirm_delete(self, draft_id: str) -> None:
+        draft = self.store.get_draft(draft_id)
+        if draft is None:
+            return
+        name = draft.title or "this untitled draft"
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if draft_id == self.draft_id:
+                # Nothing is saved on the way out: the user asked for this text to go.
+                self._stop_timer("_autosave_timer")
+                self.saved_text = self.editor.text
+                self.draft_id = None
+            self.store.delete_draft(draft_id)
+            self.notify(f"Deleted draft: {name}")
+            if self.draft_id is None:
+                remaining = self.store.list_drafts()
+                await self.open_draft(remaining[0].id if remaining else None, save_first=False)
+            else:
+                self.refresh_list()
+
+        self.app.push_screen(
+            ConfirmDialog(f"Delete {name!r} with all its versions and critiques?"), answered
+        )
+
+    async def action_new_draft(self) -> None:
+        await self.open_draft(None)
+
+    def action_toggle_list(self) -> None:
+        self.draft_list.display = not self.draft_list.display
+
+    # Saving -----------------------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#draft-editor")
+    def _text_changed(self) -> None:
+        text = self.editor.text
+        if text == self.saved_text:
+            self._dirty_since = None
+            self._stop_timer("_autosave_timer")
+        else:
+            now = time.monotonic()
+            self._dirty_since = self._dirty_since or now
+            # 2 s after the last keystroke, but never later than 2 s after the oldest unsaved
+            # one: steady typing is saved every 2 s, so a crash loses at most that much.
+            delay = min(AUTOSAVE_S, max(0.0, self._dirty_since + AUTOSAVE_S - now))
+            self._stop_timer("_autosave_timer")
+            self._autosave_timer = self.set_timer(delay, self._autosave)
+        self.update_status()
+        self._stop_timer("_analysis_timer")
+        self._analysis_timer = self.set_timer(ANALYSIS_DELAY_S, self._analyse_now)
+
+    def _autosave(self) -> None:
+        self._autosave_timer = None
+        self.save_now()
+
+    def save_now(self, note: str = "autosave") -> bool:
+        """Store the editor's text if it changed; True when a new version was written."""
+        self._stop_timer("_autosave_timer")
+        text = self.editor.text
+        if text == self.saved_text:
+            self._dirty_since = None
+            return False
+        if self.draft_id is None:
+            draft = self.store.create_draft(body=text)
+            self.draft_id = draft.id
+            self.app.last_draft_id = draft.id  # type: ignore[attr-defined]
+            changed = True
+        else:
+            changed = self.store.save_draft(self.draft_id, text, note=note) is not None
+        self.saved_text = text
+        self._dirty_since = None
+        self.saved_at = datetime.now().astimezone().isoformat()
+        draft = self.store.get_draft(self.draft_id)
+        if draft is not None:
+            self.sub_title = (draft.title or "new draft") + " · drafts"
+        if self.is_mounted and self.is_attached:
+            self.refresh_list()
+            self.update_status()
+        return changed
+
+    def show_saved_text(self, body: str) -> None:
+        """Show text that is already stored (a restore, an applied outline, $EDITOR's result)
+        with the cursor on the same line as before, where that line still exists."""
+        row = self.editor.cursor_location[0]
+        self.saved_text = body
+        self.saved_at = datetime.now().astimezone().isoformat()
+        self._dirty_since = None
+        self._stop_timer("_autosave_timer")
+        self.editor.load_text(body)
+        self.editor.move_cursor((min(row, self.editor.document.line_count - 1), 0), center=True)
+        self.refresh_list()
+        self.update_status()
+        self.run_analysis(body)
+
+    def update_status(self) -> None:
+        text = self.editor.text
+        if text != self.saved_text:
+            state = "unsaved"
+        elif self.saved_at:
+            state = f"saved {_clock(self.saved_at)}"
+        else:
+            state = "empty draft · saved when you type"
+        row, column = self.editor.cursor_location
+        self.query_one("#draft-status", Static).update(
+            f"{state} · {count_words(text)} words · line {row + 1}, col {column + 1}"
+        )
+
+    @on(TextArea.SelectionChanged, "#draft-editor")
+    def _cursor_moved(self) -> None:
+        self.update_status()
+
+    def on_screen_suspend(self) -> None:
+        self.save_now()
+
+    def on_unmount(self) -> None:
+        # Leaving the screen or quitting aha: the store is still open here (the app closes
+        # it after every screen has gone).
+        self.save_now()
+
+    def _stop_timer(self, name: str) -> None:
+        timer: Timer | None = getattr(self, name)
+        if timer is not None:
+            timer.stop()
+            setattr(self, name, None)
+
+    # Outline and findings ---------------------------------------------------------------------
+
+    def _analyse_now(self) -> None:
+        self._analysis_timer = None
+        self.run_analysis(self.editor.text)
+
+    def run_analysis(self, text: str) -> None:
+        self._analysis_generation += 1
+        self._analyse(text, self._analysis_generation)
+
+    @work(thread=True, exclusive=True, group="draft-analysis", exit_on_error=False)
+    def _analyse(self, text: str, generation: int) -> None:
+        from app.writing.checks import check
+        from app.writing.outline import parse_outline
+
+        sections, findings = parse_outline(text), check(text)
+        self.app.call_from_thread(self._show_analysis, sections, findings, generation)
+
+    def _show_analysis(self, sections: list[Any], findings: list[Any], generation: int) -> None:
+        if generation != self._analysis_generation or not self.is_mounted:
+            return  # a newer text is being analysed
+        self.sections, self.findings = sections, findings
+        self.outline.show(sections, findings)
+
+    @on(DraftOutline.JumpTo)
+    def _jump(self, event: DraftOutline.JumpTo) -> None:
+        line = max(0, min(event.line - 1, self.editor.document.line_count - 1))
+        self.editor.move_cursor((line, 0), center=True)
+        self.editor.focus()
+
+    # Keys -------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        critique = self.critique_check(action)
+        if critique is not None:
+            return critique
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+
+def _clock(stamp: str) -> str:
+    try:
+        return (
+            datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%H:%M:%S")
+        )
+    except ValueError:
+        return stamp
