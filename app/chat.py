@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 
 from app.backend.budget import ThinkingBudget, time_limit_note
-from app.backend.engine import Availability
+from app.backend.engine import Availability, with_temperature
 from app.backend.engine import closing_stream as _closing
 from app.backend.events import ChatMessage, Content, Done, Failed, StreamEvent, Thinking, Usage
 from app.backend.registry import Engines
@@ -372,10 +372,10 @@ class ChatService:
     def _engine_stream(self, turn: Turn) -> AsyncIterator[StreamEvent]:
         """The engine's stream, under the route's thinking budget when it has one."""
         assert turn.engine is not None
-        messages = self.context_for(turn)
+        messages, engine = self.context_for(turn), with_temperature(turn.engine, turn.temperature)
         config = self.engines.config(turn.route) if turn.route in self.engines.names else None
         if config is None or config.think_seconds is None:
-            return turn.engine.stream(messages)
+            return engine.stream(messages)
 
         def cut(after: float) -> None:
             # Stored at once, so an answer that crashes later still says why it is short.
@@ -385,7 +385,7 @@ class ChatService:
                 turn.assistant.id, turn.route, turn.assistant.model or "", turn.note
             )
 
-        return ThinkingBudget(config.think_seconds, on_cut=cut).stream(turn.engine, messages)
+        return ThinkingBudget(config.think_seconds, on_cut=cut).stream(engine, messages)
 
     async def _flush_periodically(self, message_id: str, progress: _Progress) -> None:
         while True:

@@ -36,6 +36,8 @@ class Turn:
     time_limit_s: float | None = None
     # Why the finished answer looks weak (app/router/cascade.py); empty when it looks fine.
     weak: list[str] = field(default_factory=list)
+    # Sampling temperature for this turn only (None: the route's own setting).
+    temperature: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

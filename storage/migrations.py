@@ -177,6 +177,7 @@ def m005_route_feedback(db: Database) -> None:
     db["route_feedback"].create_index(["created_at"])
     db["route_feedback"].create_index(["message_id", "kind"], unique=True)
 
+
 @migrations()
 def m006_drafts(db: Database) -> None:
     """Drafts (blog posts being written), every saved version of each, and the model's
@@ -266,6 +267,93 @@ def m006_drafts(db: Database) -> None:
             INSERT INTO drafts_fts (drafts_fts, rowid, title, body)
             VALUES ('delete', old.rowid, old.title, old.body);
             INSERT INTO drafts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END
+        """,
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+@migrations()
+def m007_brainstorm(db: Database) -> None:
+    """Brainstorms: a session (its stages' prompts and answers are ordinary messages, so they
+    are stored, searchable and branchable like any other) plus the problem, the current stage,
+    which prompt ran which stage, and the ideas taken out of the answers.
+
+    `ideas.source_message_id` has no foreign key: `delete_session` deletes the messages first,
+    and the trigger below removes a brainstorm's rows with its session. `ideas_fts` makes the
+    idea cards themselves searchable (text, detail, tags), external-content like m003.
+    """
+    db["brainstorms"].create(
+        {"session_id": str, "problem": str, "stage": str, "created_at": str, "updated_at": str},
+        pk="session_id",
+        not_null={"session_id", "problem", "stage", "created_at", "updated_at"},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["brainstorm_steps"].create(
+        {"id": str, "session_id": str, "stage": str, "prompt_id": str, "created_at": str},
+        pk="id",
+        not_null={"id", "session_id", "stage", "prompt_id", "created_at"},
+        foreign_keys=[("session_id", "brainstorms", "session_id")],
+    )
+    db["ideas"].create(
+        {
+            "id": str,
+            "session_id": str,
+            "source_message_id": str,
+            "text": str,
+            "detail": str,
+            "tags": str,  # JSON list
+            "impact": int,
+            "effort": int,
+            "status": str,  # new | kept | merged | dropped
+            "merged_into": str,
+            "position": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"id", "session_id", "text", "status", "position", "created_at", "updated_at"},
+        defaults={"detail": "", "tags": "[]", "status": "new"},
+        foreign_keys=[("session_id", "brainstorms", "session_id")],
+    )
+    db["brainstorm_steps"].create_index(["session_id", "created_at"])
+    db["ideas"].create_index(["session_id", "position"])
+    statements = [
+        """
+        CREATE TRIGGER brainstorm_session_bd BEFORE DELETE ON sessions
+        BEGIN
+            DELETE FROM ideas WHERE session_id = old.id;
+            DELETE FROM brainstorm_steps WHERE session_id = old.id;
+            DELETE FROM brainstorms WHERE session_id = old.id;
+        END
+        """,
+        "CREATE VIRTUAL TABLE ideas_fts USING fts5("
+        "text, detail, tags, content='ideas', content_rowid='rowid',"
+        " tokenize='unicode61 remove_diacritics 2')",
+        """
+        CREATE TRIGGER ideas_fts_ai AFTER INSERT ON ideas
+        BEGIN
+            INSERT INTO ideas_fts (rowid, text, detail, tags)
+            VALUES (new.rowid, new.text, new.detail, new.tags);
+        END
+        """,
+        """
+        CREATE TRIGGER ideas_fts_ad AFTER DELETE ON ideas
+        BEGIN
+            INSERT INTO ideas_fts (ideas_fts, rowid, text, detail, tags)
+            VALUES ('delete', old.rowid, old.text, old.detail, old.tags);
+        END
+        """,
+        """
+        CREATE TRIGGER ideas_fts_au AFTER UPDATE OF text, detail, tags ON ideas
+        WHEN old.text IS NOT new.text OR old.detail IS NOT new.detail
+            OR old.tags IS NOT new.tags
+        BEGIN
+            INSERT INTO ideas_fts (ideas_fts, rowid, text, detail, tags)
+            VALUES ('delete', old.rowid, old.text, old.detail, old.tags);
+            INSERT INTO ideas_fts (rowid, text, detail, tags)
+            VALUES (new.rowid, new.text, new.detail, new.tags);
         END
         """,
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.brainstorm_repo import BrainstormRepo
 from storage.db import connect
 from storage.drafts_repo import DraftsRepo
 from storage.messages_repo import MessagesRepo, RouteRecord
@@ -27,6 +28,7 @@ class Store(
     UsageRepo,
     RoutingRepo,
     DraftsRepo,
+    BrainstormRepo,
 ):
     """Sessions, messages and drafts in one SQLite database."""
 

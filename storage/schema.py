@@ -14,4 +14,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m004_usage_and_preferences",
     "m005_route_feedback",
     "m006_drafts",
+    "m007_brainstorm",
 )

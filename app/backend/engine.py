@@ -34,7 +34,38 @@ class Engine(Protocol):
         """Cheap reachability check (no generation)."""
         ...
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[StreamEvent]: ...
+    def stream(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        """`temperature` overrides the route's setting for this one request (None: keep it)."""
+        ...
+
+
+class WithTemperature:
+    """An engine that samples at another temperature than its route's, for one turn: the
+    brainstorm's diverge stage asks for several varied answers to one prompt."""
+
+    def __init__(self, engine: Engine, temperature: float) -> None:
+        self.engine = engine
+        self.temperature = temperature
+
+    @property
+    def model_label(self) -> str:
+        return self.engine.model_label
+
+    async def check(self) -> Availability:
+        return await self.engine.check()
+
+    def stream(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        chosen = self.temperature if temperature is None else temperature
+        return self.engine.stream(messages, temperature=chosen)
+
+
+def with_temperature(engine: Engine, temperature: float | None) -> Engine:
+    """`engine` itself when `temperature` is None, else one sampling at `temperature`."""
+    return engine if temperature is None else WithTemperature(engine, temperature)
 
 
 @asynccontextmanager

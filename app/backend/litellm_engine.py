@@ -153,7 +153,9 @@ class LiteLLMEngine:
             params["api_key"] = key
         return params
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[StreamEvent]:
         if self._resolved_model is None:
             availability = await self.check()
             if not availability.ok:
@@ -167,6 +169,8 @@ class LiteLLMEngine:
                 return
         litellm = await asyncio.to_thread(import_litellm)
         params = self._params(messages)
+        if temperature is not None:
+            params["temperature"] = temperature
         tries = self.config.retries + 1
         attempt = _Attempt()
         for number in range(1, tries + 1):

@@ -59,12 +59,12 @@ class LlamaCppEngine:
         load_model(self.model_path(), self.config.n_ctx, self.config.n_gpu_layers)
 
     def _generate(
-        self, messages: Sequence[ChatMessage], stop: threading.Event
+        self, messages: Sequence[ChatMessage], stop: threading.Event, temperature: float | None
     ) -> Iterator[StreamEvent]:
         model = load_model(self.model_path(), self.config.n_ctx, self.config.n_gpu_layers)
         params: dict[str, Any] = {
             "max_tokens": self.config.max_tokens,
-            "temperature": self.config.temperature,
+            "temperature": self.config.temperature if temperature is None else temperature,
             **self.config.extra,
         }
         with model._aha_lock:
@@ -95,5 +95,9 @@ class LlamaCppEngine:
         yield Usage(completion_tokens=produced)
         yield Done(finish)
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[StreamEvent]:
-        return iterate_in_thread(lambda stop: self._generate(messages, stop), "aha-llama")
+    def stream(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        return iterate_in_thread(
+            lambda stop: self._generate(messages, stop, temperature), "aha-llama"
+        )

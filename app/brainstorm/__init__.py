@@ -1,0 +1,1 @@
+"""Brainstorming ML problems: stages, idea extraction, the plan. Never imports Textual."""
