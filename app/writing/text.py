@@ -1,0 +1,79 @@
+"""Prose measures the checks share: words, sentences, syllables and a readability grade.
+
+Heuristics, not linguistics: they only need to be right often enough to point a writer at a
+paragraph worth a second look, and to give the same answer every time, offline, at once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from storage.drafts_models import count_words
+
+__all__ = ["count_words", "fk_grade", "sentences", "syllables", "words"]
+
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+# Abbreviations whose full stop does not end a sentence.
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "fig", "cf", "approx", "no",
+    "st", "jr", "sr", "inc", "ltd", "al",
+}  # fmt: skip
+# A sentence ends at . ! or ? (plus closing quotes or brackets) followed by space; the next
+# sentence starts with a capital, a digit, a quote or a bracket.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def sentences(text: str) -> list[str]:
+    """`text` (plain, one paragraph) cut into sentences."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    out: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[start : match.start()]
+        last = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"'”’)]").lower()
+        if candidate.endswith(".") and (last in _ABBREVIATIONS or len(last) == 1):
+            continue  # "e.g. Foo", "J. Smith": not an end
+        out.append(candidate.strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def syllables(word: str) -> int:
+    """Vowel groups, less a silent final e; at least one. Within one of a dictionary count
+    for most English words, which is all a grade needs."""
+    word = word.lower().strip("'’-")
+    if not word:
+        return 0
+    if word.isdigit():
+        return max(1, len(word) - 1)  # "2026" is said in about three syllables
+    count = len(_VOWELS.findall(word))
+    if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
+        count -= 1
+    if (
+        word.endswith(("ed", "es"))
+        and count > 1
+        and not word.endswith(("ted", "ded", "ses", "zes", "ces", "ges"))
+    ):
+        count -= 1
+    return max(1, count)
+
+
+def fk_grade(text: str) -> float | None:
+    """Flesch-Kincaid grade level of plain prose, or None when there is too little of it
+    (a grade from two sentences says nothing)."""
+    parts = sentences(text)
+    tokens = words(text)
+    if len(parts) < 2 or len(tokens) < 30:
+        return None
+    total = sum(syllables(w) for w in tokens)
+    return 0.39 * len(tokens) / len(parts) + 11.8 * total / len(tokens) - 15.59
