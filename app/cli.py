@@ -124,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print the sums as JSON")
 
     commands.add_parser("doctor", help="show config, data paths, routes and versions")
+    from app.commands.brainstorm import add_parser as add_brainstorm
+
+    add_brainstorm(commands)
     return parser
 
 
@@ -161,6 +164,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("app.commands.keys", "run_keys"),
     "stats": ("app.commands.stats", "run_stats"),
     "doctor": ("app.commands.doctor", "run_doctor"),
+    "brainstorm": ("app.commands.brainstorm", "run_brainstorm"),
 }
 
 

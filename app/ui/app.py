@@ -15,6 +15,7 @@ from app import paths
 from app.backend.preload import preload_fast_model
 from app.chat import ChatService
 from app.config import Settings
+from app.ui.brainstorm_open import open_brainstorm
 from app.ui.drafts_commands import drafts_commands
 from app.ui.drafts_conversation import answer_to_draft
 from app.ui.drafts_screen import DraftsScreen
@@ -56,11 +57,14 @@ class AhaApp(App[None]):
         database_path: Path | str | None = None,
         theme: str | None = None,
         initial_draft: str | None = None,
+        initial_brainstorm: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         # `aha draft open ID` starts on the drafts screen; ctrl+d comes back to the last draft.
         self.initial_draft = initial_draft
+        # `aha brainstorm "problem"` starts on a new brainstorm (a session id).
+        self.initial_brainstorm = initial_brainstorm
         self.last_draft_id: str | None = initial_draft
         self.database_path = database_path or paths.database_path()
         self.requested_theme = theme or settings.ui.theme
@@ -77,6 +81,11 @@ class AhaApp(App[None]):
         )
         yield SystemCommand(
             "New session", "Start an empty session (ctrl+n)", screen.action_new_session
+        )
+        yield SystemCommand(
+            "Brainstorm",
+            "Frame an ML problem, collect ideas, critique them, plan experiments (ctrl+b)",
+            screen.action_brainstorm,
         )
         for action, title, help_text in SESSION_COMMANDS:
             yield SystemCommand(title, help_text, partial(screen.action_current_session, action))
@@ -110,6 +119,8 @@ class AhaApp(App[None]):
         self.push_screen(MainScreen())
         if self.initial_draft is not None:
             self.push_screen(DraftsScreen(self.initial_draft))
+        if self.initial_brainstorm is not None:
+            open_brainstorm(self, self.initial_brainstorm)
         if recovered:
             self.notify(
                 f"{recovered} answer(s) were cut off when aha last stopped; "
@@ -158,6 +169,13 @@ class AhaApp(App[None]):
             store.close()
 
 
-def run_tui(settings: Settings, theme: str | None = None, initial_draft: str | None = None) -> int:
-    AhaApp(settings, theme=theme, initial_draft=initial_draft).run()
+def run_tui(
+    settings: Settings,
+    theme: str | None = None,
+    initial_draft: str | None = None,
+    initial_brainstorm: str | None = None,
+) -> int:
+    AhaApp(
+        settings, theme=theme, initial_draft=initial_draft, initial_brainstorm=initial_brainstorm
+    ).run()
     return 0

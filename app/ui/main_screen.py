@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from app.chat import ACTIVE_LEAF, ChatService
+from app.ui.brainstorm_open import brainstorm_menu
 from app.ui.branching import BranchActions
 from app.ui.search_screen import SearchScreen
 from app.ui.session_actions import SessionActions
@@ -36,7 +37,9 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         # "Ctrl+N, text, Enter" sent the text to the old session).
         Binding("ctrl+n", "new_session", "New session", id="session.new", priority=True),
         Binding("ctrl+f", "search", "Search", id="search.open"),
-        Binding("ctrl+b", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
+        # ctrl+o: the prompt box (a TextArea) binds neither key; ctrl+b is the brainstorm.
+        Binding("ctrl+o", "toggle_sidebar", "Sessions", id="session.toggle_sidebar"),
+        Binding("ctrl+b", "brainstorm", "Brainstorm", id="brainstorm.open", priority=True),
         Binding("ctrl+s", "current_session('export')", "Export", id="session.export"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="prompt.focus", show=False),
         # Shown only while the last answer is a weak fast one (app/router/cascade.py).
@@ -144,6 +147,11 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             self.notify("No session yet: send a prompt first.", severity="warning")
             return
         await self.session_action(action, self.session_id)
+
+    def action_brainstorm(self) -> None:
+        """The open session's brainstorm, or the list of brainstorms (a new one first)."""
+        if not self._busy():
+            brainstorm_menu(self.app, self.session_id)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(SessionSidebar)
