@@ -52,10 +52,11 @@ def skipped_levels(doc: Document) -> Iterator[Finding]:
 
 
 def empty_sections(doc: Document) -> Iterator[Finding]:
-    """A heading with nothing under it: no text and no subsection."""
+    """A heading with nothing under it (HTML comments aside) and no subsection."""
     for index, section in enumerate(doc.sections):
         has_children = doc.subtree_end(index) > index + 1
-        if not has_children and not doc.blocks_of(index):
+        content = [b for b in doc.blocks_of(index) if not _is_comment(b.text)]
+        if not has_children and not content:
             yield at(
                 doc,
                 "empty-section",
@@ -64,6 +65,12 @@ def empty_sections(doc: Document) -> Iterator[Finding]:
                 f"Section '{section.title}' is empty",
                 "Write it, or delete the heading.",
             )
+
+
+def _is_comment(text: str) -> bool:
+    """An HTML comment (a note to the writer, never rendered) is not content."""
+    text = text.strip()
+    return text.startswith("<!--") and text.endswith("-->")
 
 
 def _key(title: str) -> str:

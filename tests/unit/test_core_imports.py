@@ -9,7 +9,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
-CORE = ["storage", "app.chat", "app.router", "app.config", "app.backend.registry", "app.cli"]
+CORE = [
+    "storage",
+    "app.chat",
+    "app.router",
+    "app.config",
+    "app.backend.registry",
+    "app.cli",
+    "app.writing.checks",
+    "app.writing.critique",
+    "app.writing.export",
+]
 HEAVY = ["textual", "litellm", "llama_cpp", "widgets"]
 
 
