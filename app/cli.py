@@ -123,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--json", action="store_true", help="print the sums as JSON")
 
+    from app.commands.draft import add_parser as add_draft
+
+    add_draft(commands)
     commands.add_parser("doctor", help="show config, data paths, routes and versions")
     from app.commands.brainstorm import add_parser as add_brainstorm
 
@@ -164,6 +167,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("app.commands.keys", "run_keys"),
     "stats": ("app.commands.stats", "run_stats"),
     "doctor": ("app.commands.doctor", "run_doctor"),
+    "draft": ("app.commands.draft", "run_draft"),
     "brainstorm": ("app.commands.brainstorm", "run_brainstorm"),
 }
 

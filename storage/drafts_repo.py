@@ -97,6 +97,19 @@ class DraftsRepo(StoreBase):
         rows = self._rows("SELECT * FROM drafts WHERE id = ?", (draft_id,))
         return Draft.from_row(rows[0]) if rows else None
 
+    def find_drafts(self, ref: str) -> list[Draft]:
+        """Drafts whose id is `ref` or starts with it (ids are long; people type a prefix)."""
+        exact = self.get_draft(ref)
+        if exact is not None:
+            return [exact]
+        if not ref or not all(ch in "0123456789abcdef" for ch in ref.lower()):
+            return []
+        rows = self._rows(
+            "SELECT * FROM drafts WHERE id >= ? AND id < ? ORDER BY updated_at DESC, id DESC",
+            (ref.lower(), ref.lower() + "g"),
+        )
+        return [Draft.from_row(r) for r in rows]
+
     def list_drafts(self) -> list[Draft]:
         """Every draft, most recently edited first."""
         rows = self._rows("SELECT * FROM drafts ORDER BY updated_at DESC, id DESC")

@@ -246,3 +246,17 @@ def test_m006_upgrades_an_m005_database_and_keeps_its_data(tmp_path: Path) -> No
         assert [h.draft_id for h in store.search("upgrade")] == [draft.id]
     finally:
         store.close()
+
+
+def test_find_drafts_by_id_or_prefix(store: Store) -> None:
+    a = store.create_draft("A")
+    b = store.create_draft("B")
+    assert store.find_drafts(a.id) == [a]
+    common = 0
+    while a.id[common] == b.id[common]:
+        common += 1
+    assert {d.id for d in store.find_drafts(a.id[:common])} == {a.id, b.id}
+    assert store.find_drafts(a.id[: common + 1]) == [a]
+    assert store.find_drafts(a.id.upper()[: common + 1]) == [a]
+    assert store.find_drafts("zz") == [] and store.find_drafts("") == []
+    assert store.find_drafts("%") == []
