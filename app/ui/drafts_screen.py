@@ -60,6 +60,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         self._autosave_timer: Timer | None = None
         self._analysis_timer: Timer | None = None
         self._analysis_generation = 0
+        self._leaving = False  # unmounting: the widgets may already be gone
         self.sections: list[Any] = []
         self.findings: list[Any] = []
         self.init_critique()
@@ -202,9 +203,12 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
             self._dirty_since = self._dirty_since or now
             # 2 s after the last keystroke, but never later than 2 s after the oldest unsaved
             # one: steady typing is saved every 2 s, so a crash loses at most that much.
-            delay = min(AUTOSAVE_S, max(0.0, self._dirty_since + AUTOSAVE_S - now))
+            delay = min(AUTOSAVE_S, self._dirty_since + AUTOSAVE_S - now)
             self._stop_timer("_autosave_timer")
-            self._autosave_timer = self.set_timer(delay, self._autosave)
+            if delay <= 0.01:  # (Textual's timers cannot take a zero interval)
+                self.save_now()
+            else:
+                self._autosave_timer = self.set_timer(delay, self._autosave)
         self.update_status()
         self._stop_timer("_analysis_timer")
         self._analysis_timer = self.set_timer(ANALYSIS_DELAY_S, self._analyse_now)
@@ -233,7 +237,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         draft = self.store.get_draft(self.draft_id)
         if draft is not None:
             self.sub_title = (draft.title or "new draft") + " · drafts"
-        if self.is_mounted and self.is_attached:
+        if not self._leaving:
             self.refresh_list()
             self.update_status()
         return changed
@@ -275,6 +279,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
     def on_unmount(self) -> None:
         # Leaving the screen or quitting aha: the store is still open here (the app closes
         # it after every screen has gone).
+        self._leaving = True
         self.save_now()
 
     def _stop_timer(self, name: str) -> None:
