@@ -20,6 +20,8 @@ SNIPPET_TOKENS = 12
 # Private-use characters, not brackets: stored text is full of [links] and [lists], so
 # brackets could not say which words matched. Callers render the markers their own way.
 MARK_OPEN, MARK_CLOSE, ELLIPSIS = "\ue000", "\ue001", "…"
+# Draft hits always shown when any match, however many messages match better.
+DRAFT_SLOTS = 5
 # More terms than anyone types; bounds the work one query can ask of FTS5.
 MAX_TERMS = 32
 
@@ -113,10 +115,18 @@ class SearchRepo(StoreBase):
         expression = match_expression(query)
         if expression is None or limit <= 0:
             return []
-        hits = self._search_messages(expression, limit, include_archived)
-        hits += self._search_drafts(expression, limit)
+        drafts = self._search_drafts(expression, limit)
+        hits = self._search_messages(expression, limit, include_archived) + drafts
         hits.sort(key=lambda hit: hit.rank)  # stable: each list's own tie order is kept
-        return hits[:limit]
+        kept = hits[:limit]
+        # A few drafts among many messages score near zero (bm25's idf over a tiny table), so
+        # the best few drafts always make the cut, in place of the weakest messages.
+        reserved = drafts[: min(DRAFT_SLOTS, limit)]
+        missing = [hit for hit in reserved if hit not in kept]
+        if missing:
+            kept = kept[: limit - len(missing)]
+            kept += [hit for hit in missing if hit not in kept]
+        return kept
 
     def _search_drafts(self, expression: str, limit: int) -> list[SearchHit]:
         """Drafts whose current title or body match, best first, with a snippet from the

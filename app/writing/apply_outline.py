@@ -90,12 +90,23 @@ def _heading_line(level: int, title: str) -> str:
     return f"{'#' * max(1, min(6, level))} {title}"
 
 
+def _same_outline(parts: list[_Part], proposed: list[tuple[int, str]]) -> bool:
+    """Whether `proposed` is the draft's own outline (its title optional)."""
+    own = [(part.level, _norm(part.title)) for part in parts]
+    wanted = [(level, _norm(title)) for level, title in proposed]
+    if own and own[0][0] == 1 and not any(level == 1 for level, _ in proposed):
+        own = own[1:]
+    return own == wanted
+
+
 def apply_outline(text: str, proposed: list[tuple[int, str]]) -> str:
     """`text` rearranged to follow `proposed` ((level, title) pairs, as proposed_outline
     gives them). A matched section keeps its text; a new entry becomes an empty section (the
     empty-section check then asks for its text); the draft's title section stays on top when
     the proposal has no title; unmatched sections follow under LEFTOVER_NOTE."""
     preamble, parts = _parts(parse(text))
+    if _same_outline(parts, proposed):
+        return text  # nothing to move: leave even the blank lines as the writer had them
     used: set[int] = set()
     chunks: list[list[str]] = [preamble] if preamble else []
     has_title = any(level == 1 for level, _ in proposed)

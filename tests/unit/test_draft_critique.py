@@ -256,3 +256,11 @@ def test_text_above_the_first_heading_and_front_matter_stay_on_top() -> None:
     text = "---\ntitle: x\n---\n\nA lead paragraph.\n\n## B\n\nb text\n\n## A\n\na text\n"
     result = apply_outline(text, [(2, "A"), (2, "B")])
     assert result == "---\ntitle: x\n---\n\nA lead paragraph.\n\n## A\n\na text\n\n## B\n\nb text\n"
+
+
+def test_the_drafts_own_outline_changes_nothing() -> None:
+    spaced = DRAFT.replace("Route by default.", "Route by default.  \n\n\n")
+    own = [(s.level, s.title) for s in parse_outline(spaced)]
+    assert apply_outline(spaced, own) == spaced
+    assert apply_outline(spaced, own[1:]) == spaced  # the title left out of the proposal
+    assert apply_outline(spaced, own[::-1]) != spaced

@@ -260,3 +260,16 @@ def test_find_drafts_by_id_or_prefix(store: Store) -> None:
     assert store.find_drafts(a.id.upper()[: common + 1]) == [a]
     assert store.find_drafts("zz") == [] and store.find_drafts("") == []
     assert store.find_drafts("%") == []
+
+
+def test_a_few_drafts_are_not_crowded_out_by_many_messages(store: Store) -> None:
+    """bm25 over a one-draft table scores near zero; the draft still makes the cut."""
+    session = store.create_session()
+    parent = None
+    for n in range(60):
+        parent = store.add_user_message(session.id, parent, f"router question {n}").id
+    draft = store.create_draft(body="# Routers\n\nA router post.")
+    hits = store.search("router", limit=50)
+    assert len(hits) == 50
+    assert [h.draft_id for h in hits if h.kind == "draft"] == [draft.id]
+    assert len(store.search("router", limit=1)) == 1
