@@ -266,8 +266,9 @@ def test_a_few_drafts_are_not_crowded_out_by_many_messages(store: Store) -> None
     """bm25 over a one-draft table scores near zero; the draft still makes the cut."""
     session = store.create_session()
     parent = None
-    for n in range(60):
-        parent = store.add_user_message(session.id, parent, f"router question {n}").id
+    for n in range(160):  # "router" in 60 of them: common enough to score, rare enough to rank
+        text = f"router question {n}" if n < 60 else f"other question {n}"
+        parent = store.add_user_message(session.id, parent, text).id
     draft = store.create_draft(body="# Routers\n\nA router post.")
     hits = store.search("router", limit=50)
     assert len(hits) == 50
