@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from storage.base import StoreBase
 from storage.drafts_models import (
@@ -21,6 +22,8 @@ from storage.drafts_models import (
 from storage.ids import new_id, now_iso
 
 TITLE_MAX_CHARS = 120
+# Streaming critiques are flushed every half second; one untouched this long has no writer.
+STALE_CRITIQUE_AFTER = timedelta(minutes=2)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _H1 = re.compile(r"^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 
@@ -238,6 +241,24 @@ class DraftsRepo(StoreBase):
                 " WHERE id = ?",
                 (content, status, error, now_iso(), critique_id),
             )
+
+    def recover_critiques(self, stale_after: timedelta = STALE_CRITIQUE_AFTER) -> int:
+        """Mark critiques left 'streaming' and untouched for `stale_after` as 'failed' (the
+        process writing them stopped), keeping their partial text; how many were marked.
+
+        A critique row has no owner pid, so age is the only sign: call this at start-up, and
+        treat a younger 'streaming' row this process is not writing as interrupted on screen.
+        """
+        cutoff = (datetime.now(UTC) - stale_after).isoformat(timespec="milliseconds")
+        cutoff = cutoff.replace("+00:00", "Z")
+        with self._write():
+            cursor = self.conn.execute(
+                "UPDATE draft_critiques SET status = 'failed',"
+                " error = COALESCE(error, 'interrupted: aha stopped while this critique streamed')"
+                " WHERE status = 'streaming' AND updated_at < ?",
+                (cutoff,),
+            )
+        return cursor.rowcount
 
     def get_critique(self, critique_id: str) -> Critique | None:
         rows = self._rows("SELECT * FROM draft_critiques WHERE id = ?", (critique_id,))

@@ -186,6 +186,24 @@ def test_critique_lifecycle(store: Store) -> None:
         store.add_critique("missing", None, route="deep", model="m")
 
 
+def test_recover_critiques_marks_only_stale_streaming_rows(store: Store) -> None:
+    draft = store.create_draft(body="text")
+    stale = store.add_critique(draft.id, None, route="deep", model="m")
+    store.update_critique(stale.id, content="partial thesis", status="streaming")
+    fresh = store.add_critique(draft.id, None, route="deep", model="m")
+    done = store.add_critique(draft.id, None, route="deep", model="m")
+    store.update_critique(done.id, content="full", status="done")
+    old = "2000-01-01T00:00:00.000Z"
+    store.conn.execute("UPDATE draft_critiques SET updated_at = ? WHERE id IN (?, ?)",
+                       (old, stale.id, done.id))  # fmt: skip
+    assert store.recover_critiques() == 1
+    got = {c.id: c for c in store.list_critiques(draft.id)}
+    assert (got[stale.id].status, got[stale.id].content) == ("failed", "partial thesis")
+    assert "interrupted" in (got[stale.id].error or "")
+    assert got[fresh.id].status == "streaming" and got[done.id].status == "done"
+    assert store.recover_critiques() == 0
+
+
 # Search -----------------------------------------------------------------------------------------
 
 
