@@ -83,7 +83,9 @@ async def test_prompts_carry_the_problem_framing_ranked_ideas_and_critique(
     assert "1. A (impact 2, effort 4)" in critique and "B" not in critique.split("Problem")[1][40:]
     plan = build_prompt(Stage.PLAN, context)
     assert "Critique of these ideas:\ncrit" in plan and "experiment plan" in plan
-    assert "How we framed it:\nframed" in build_prompt(Stage.DIVERGE, context)
+    assert "How we framed it:\nframed" in critique and "How we framed it:\nframed" in plan
+    diverge = build_prompt(Stage.DIVERGE, context)
+    assert "numbered list" in diverge and diverge.endswith("Detect label noise")
 
 
 async def test_stages_run_as_chat_turns_and_fill_the_board(
