@@ -57,11 +57,20 @@ _CONCLUDING = re.compile(
     re.IGNORECASE,
 )
 _STRONG_CLAIM = re.compile(
-    r"\b(i|we) (argue|think|believe|claim|propose|contend|found|learned|recommend)\b"
+    r"\b(i|we) (really |strongly |firmly )?(argue|think|believe|claim|propose|contend"
+    r"|recommend|suggest that)\b"
     r"|\bmy (point|claim|argument|thesis|advice)\b"
     r"|\bthe (point|key|lesson|answer|takeaway|thesis|claim|bottom line|short version) (is|here)\b"
-    r"|\b(this|the) (post|article|essay|piece) (argues|shows|claims|makes the case|explains why)\b"
+    r"|\b(this|the) (post|article|essay|piece|write-?up) (argues|shows|claims|makes the case"
+    r"|explains|is about|is a tour|describes|covers)\b"
+    r"|\bin this (post|article|essay|piece)\b"
     r"|\bin short\b|\bturns out\b|\bthe (real|main|biggest) (problem|reason|idea|lesson)\b",
+    re.IGNORECASE,
+)
+# A hedge or a denial is not a claim: "I don't think", "we are not sure".
+_NOT_A_CLAIM = re.compile(
+    r"\b(i|we) (do not|don['’]t|didn['’]t|never|no longer|can['’]t|cannot) "
+    r"(think|believe|claim|know|recommend)\b|\bnot sure\b",
     re.IGNORECASE,
 )
 _WEAK_CLAIM = re.compile(
@@ -81,6 +90,8 @@ class Claim:
 
 
 def _claim_score(sentence: Sentence, subject: set[str]) -> int:
+    if _NOT_A_CLAIM.search(sentence.text) or sentence.text.rstrip().endswith("?"):
+        return 0  # a hedge, a denial or a question states no claim
     score = 2 if _STRONG_CLAIM.search(sentence.text) else 0
     score += 1 if _WEAK_CLAIM.search(sentence.text) else 0
     overlap = len(content_stems(sentence.text) & subject)

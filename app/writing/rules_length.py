@@ -58,7 +58,11 @@ def balance(doc: Document) -> Iterator[Finding]:
                 f" ({median:.0f})",
                 "Split it, or cut what does not serve the point.",
             )
-        elif size < THIN_FACTOR * median and not CONCLUSION_HEADING.search(section.title):
+        elif (
+            size < THIN_FACTOR * median
+            and index != indexes[-1]  # an ending (a sign-off, a call to action) may be short
+            and not CONCLUSION_HEADING.search(section.title)
+        ):
             yield at(
                 doc,
                 "section-balance",

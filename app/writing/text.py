@@ -15,12 +15,14 @@ __all__ = ["count_words", "fk_grade", "sentences", "syllables", "words"]
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = {
-    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "fig", "cf", "approx", "no",
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "fig", "cf", "approx",
     "st", "jr", "sr", "inc", "ltd", "al",
 }  # fmt: skip
-# A sentence ends at . ! or ? (plus closing quotes or brackets) followed by space; the next
-# sentence starts with a capital, a digit, a quote or a bracket.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# A sentence ends at . ! or ? (plus closing quotes or brackets) followed by space. The next
+# one may start in lower case: posts about code start sentences with names ("pyinstrument").
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=\S)")
+# Python-Markdown attribute lists ("{ loading=lazy }", "{ .class }") are not prose.
+_ATTR_LIST = re.compile(r"\{\s*[.#:]?[\w-]+(?:=[^{}]*)?(?:\s+[.#:]?[\w-]+(?:=[^{}]*)?)*\s*\}")
 _VOWELS = re.compile(r"[aeiouy]+")
 
 
@@ -30,16 +32,24 @@ def words(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     """`text` (plain, one paragraph) cut into sentences."""
-    text = " ".join(text.split())
+    text = " ".join(_ATTR_LIST.sub(" ", text).split())
     if not text:
         return []
     out: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        candidate = text[start : match.start()]
-        last = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"'”’)]").lower()
-        if candidate.endswith(".") and (last in _ABBREVIATIONS or len(last) == 1):
+        candidate = text[start : match.start() + len(match.group(1))]
+        bare = candidate[: match.start() - start]  # without the closing quotes
+        last = bare.rsplit(" ", 1)[-1].rstrip(".!?")
+        lower_next = text[match.end()].islower()
+        if bare.endswith(".") and (
+            last.lower() in _ABBREVIATIONS or (len(last) == 1 and last.isupper())
+        ):
             continue  # "e.g. Foo", "J. Smith": not an end
+        if lower_next and (bare.endswith(("...", "…")) or not bare.endswith(".")):
+            continue  # "wait... and", "really? no": a pause, not an end
+        if lower_next and "." in last.rstrip("."):
+            continue  # "Node.js. then" is rare; "i.e. x" and "a.k.a. x" are not
         out.append(candidate.strip())
         start = match.end()
     tail = text[start:].strip()

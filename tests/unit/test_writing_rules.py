@@ -214,8 +214,13 @@ def test_section_balance_long_and_thin() -> None:
     findings = fired(bad, "section-balance")
     assert [f.section for f in findings] == ["The cost of always going big", "A thin one"]
     assert "x the median" in findings[0].message
-    # The conclusion is allowed to be short.
+    # The conclusion is allowed to be short, and so is a last section (a sign-off).
     assert all(f.section != "Conclusion" for f in findings)
+    signed_off = bad.replace("## Conclusion\n\n" + CONCLUSION, "## Join us\n\nSay hello.")
+    assert [f.section for f in fired(signed_off, "section-balance")] == [
+        "The cost of always going big",
+        "A thin one",
+    ]
 
 
 def test_long_paragraph() -> None:
