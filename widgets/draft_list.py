@@ -26,6 +26,15 @@ def edited_label(stamp: str, now: datetime | None = None) -> str:
     return when.strftime("%H:%M") if when.date() == today else when.date().isoformat()
 
 
+def clock(stamp: str) -> str:
+    """A stored UTC timestamp as the local time of day, HH:MM:SS."""
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    return when.strftime("%H:%M:%S")
+
+
 def draft_option(draft: Draft) -> Option:
     label = Text(no_wrap=True, overflow="ellipsis")
     label.append(draft.title or UNTITLED, style="bold" if draft.title else "italic")

@@ -19,6 +19,7 @@ from app.backend.events import Content, Done, Failed, StreamEvent
 from app.backend.retry import RouteFailed
 from app.sanitize import StreamSanitizer
 from storage.drafts_models import Critique
+from widgets.draft_list import clock, edited_label
 
 if TYPE_CHECKING:
     from app.chat import ChatService
@@ -82,7 +83,10 @@ class CritiqueActions(_Base):
 
     async def _show_stored(self, critique: Critique) -> None:
         version = self.store.get_version(critique.version_id) if critique.version_id else None
-        judged = f"of the version saved {version.created_at[:19]}" if version else ""
+        judged = ""
+        if version is not None:
+            judged = f"judged the version of {edited_label(version.created_at)}"
+            judged += f" {clock(version.created_at)}"
         self.critique_id = critique.id
         self._show_panel()
         await self.critique_panel.show(

@@ -29,7 +29,7 @@ from app.ui.drafts_versions import DraftFileActions
 from storage import Store
 from storage.drafts_models import count_words
 from widgets.draft_critique import CritiquePanel
-from widgets.draft_list import DraftList
+from widgets.draft_list import DraftList, clock
 from widgets.draft_outline import DraftOutline
 
 AUTOSAVE_S = 2.0
@@ -40,7 +40,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
     CSS_PATH = Path(__file__).parent / "drafts_screen.tcss"
     BINDINGS = [
         # priority: a quick "ctrl+n, text" must type into the new draft, not the old one.
-        Binding("ctrl+n", "new_draft", "New draft", id="drafts.new", priority=True),
+        Binding("ctrl+n", "new_draft", "New", id="drafts.new", priority=True),
         Binding("ctrl+r", "critique", "Critique", id="drafts.critique"),
         Binding("ctrl+t", "apply_outline", "Apply outline", id="drafts.apply_outline"),
         Binding("escape", "cancel_critique", "Stop critique", id="drafts.cancel_critique"),
@@ -48,7 +48,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         Binding("ctrl+s", "export", "Export", id="drafts.export"),
         Binding("ctrl+o", "external_editor", "$EDITOR", id="drafts.external_editor"),
         Binding("ctrl+l", "discuss", "Discuss", id="drafts.discuss"),
-        Binding("ctrl+b", "toggle_list", "List", id="drafts.toggle_list"),
+        Binding("ctrl+b", "toggle_list", "List", id="drafts.toggle_list", show=False),
     ]
 
     def __init__(self, draft_id: str | None = None) -> None:
@@ -261,12 +261,12 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         if text != self.saved_text:
             state = "unsaved"
         elif self.saved_at:
-            state = f"saved {_clock(self.saved_at)}"
+            state = f"saved {clock(self.saved_at)}"
         else:
             state = "empty draft · saved when you type"
         row, column = self.editor.cursor_location
         self.query_one("#draft-status", Static).update(
-            f"{state} · {count_words(text)} words · line {row + 1}, col {column + 1}"
+            f"{state} · {count_words(text)} words · Ln {row + 1}, Col {column + 1}"
         )
 
     @on(TextArea.SelectionChanged, "#draft-editor")
@@ -328,12 +328,3 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
-
-
-def _clock(stamp: str) -> str:
-    try:
-        return (
-            datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%H:%M:%S")
-        )
-    except ValueError:
-        return stamp

@@ -76,7 +76,7 @@ async def test_export_writes_front_matter_to_the_chosen_path(home: Path, tmp_pat
         await pilot.press("enter")
         await wait_for(pilot, target.exists, timeout=5)
     written = target.read_text()
-    assert written.startswith("---\n") and "title: Notes" in written
+    assert written.startswith("---\n") and 'title: "Notes"' in written
     assert written.rstrip().endswith("The second take, longer.")
 
 

@@ -1,0 +1,161 @@
+"""Critique by the model: streamed into the panel, stored with the version it judged, its
+outline applied as a new version; cancel; the fast route when deep is down (real model)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from app.backend.engine import Availability
+from app.backend.events import ChatMessage, Content, Done, StreamEvent
+from app.backend.retry import RouteFailed
+from app.config import load_settings
+from app.ui.app import AhaApp
+from tests.pilot.drafts_helpers import open_drafts
+from tests.pilot.helpers import wait_for
+
+POST = (
+    "# Why caches lie\n\n"
+    "Caches speed things up until they return stale data.\n\n"
+    "## The fix\n\n"
+    "Expire entries, or invalidate them when the source changes.\n\n"
+    "## The problem\n\n"
+    "A cache keeps a copy. The copy ages while the source changes.\n"
+)
+CRITIQUE = [
+    "## Thesis\n\nCaches trade freshness for speed; say so in the first line.\n\n",
+    "## Argument flow\n\nThe fix comes before the problem: a reader has no reason yet.\n\n",
+    "## Move\n\nPut *The problem* before *The fix*.\n\n",
+    "## Proposed outline\n\n```outline\n# Why caches lie\n## The problem\n## The fix\n```\n",
+]
+
+
+class ScriptedEngine:
+    """An engine that answers with fixed chunks; `hold` keeps the stream open after the
+    first chunk until it is set (to test cancelling)."""
+
+    def __init__(
+        self,
+        chunks: Sequence[str],
+        label: str = "scripted-editor",
+        hold: asyncio.Event | None = None,
+        first: StreamEvent | None = None,
+    ) -> None:
+        self.chunks = list(chunks)
+        self.label = label
+        self.hold = hold
+        self.first = first
+        self.seen: list[Sequence[ChatMessage]] = []
+
+    @property
+    def model_label(self) -> str:
+        return self.label
+
+    async def check(self) -> Availability:
+        return Availability(True)
+
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[StreamEvent]:
+        self.seen.append(messages)
+        if self.first is not None:
+            yield self.first
+            return
+        for index, chunk in enumerate(self.chunks):
+            await asyncio.sleep(0.01)
+            yield Content(chunk)
+            if index == 0 and self.hold is not None:
+                await self.hold.wait()
+        yield Done("stop")
+
+
+def use_engine(app: AhaApp, route: str, engine: ScriptedEngine) -> None:
+    app.chat.engines._engines[route] = engine  # type: ignore[assignment]
+
+
+async def test_critique_streams_is_stored_and_its_outline_applies(home: Path) -> None:
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, app)
+        engine = ScriptedEngine(CRITIQUE)
+        use_engine(app, "deep", engine)
+        screen.editor.insert(POST)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not screen.critiquing and screen.critique_id is not None)
+        draft = app.store.list_drafts()[0]
+        (critique,) = app.store.list_critiques(draft.id)
+        assert critique.status == "done" and critique.content == "".join(CRITIQUE)
+        assert (critique.route, critique.model) == ("deep", "scripted-editor")
+        # It judged the text on screen, saved first as a version.
+        judged = app.store.get_version(critique.version_id or "")
+        assert judged is not None and judged.body == POST
+        sent = "\n".join(m["content"] for m in engine.seen[0])
+        assert "Expire entries" in sent and "The problem" in sent
+        panel = screen.critique_panel
+        assert panel.display and "Caches trade freshness" in panel.text
+        assert screen.proposed == [(1, "Why caches lie"), (2, "The problem"), (2, "The fix")]
+        # Apply the proposed outline: a new version, sections reordered, text kept.
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.editor.text != POST, timeout=10)
+        text = screen.editor.text
+        assert text.index("## The problem") < text.index("## The fix")
+        assert "A cache keeps a copy. The copy ages while the source changes." in text
+        assert "Expire entries, or invalidate them when the source changes." in text
+        latest = app.store.list_versions(draft.id)[0]
+        assert latest.note == "applied critique outline" and latest.body == text
+        # Reopening the draft shows its stored critique beside it.
+        await pilot.press("ctrl+d")
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: app.screen is not screen, timeout=5)
+        reopened = app.screen
+        await wait_for(pilot, lambda: "Caches trade" in reopened.critique_panel.text, timeout=10)  # type: ignore[attr-defined]
+
+
+async def test_escape_cancels_a_critique_and_keeps_its_text(home: Path) -> None:
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, app)
+        hold = asyncio.Event()
+        use_engine(app, "deep", ScriptedEngine(CRITIQUE, hold=hold))
+        screen.editor.insert(POST)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "Caches trade" in screen.critique_panel.text, timeout=10)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.critiquing, timeout=10)
+        (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
+        assert critique.status == "cancelled" and critique.content == CRITIQUE[0]
+        assert screen.proposed is None
+
+
+async def test_deep_failing_before_any_text_falls_back_to_fast(home: Path) -> None:
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, app)
+        failing = RouteFailed(
+            "deep route: HTTP 503 after 3 tries", reason="HTTP 503", can_fall_back=True
+        )
+        use_engine(app, "deep", ScriptedEngine([], first=failing))
+        use_engine(app, "fast", ScriptedEngine(CRITIQUE, label="scripted-fast"))
+        screen.editor.insert(POST)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not screen.critiquing and screen.critique_id is not None)
+        (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
+        assert critique.status == "done" and critique.content == "".join(CRITIQUE)
+        status = str(screen.critique_panel.status.render())
+        assert "fast" in status and "HTTP 503" in status
+
+
+async def test_critique_on_the_embedded_model_when_deep_is_down(home: Path) -> None:
+    """The real path: the deep route points at a closed port, so the embedded model (fast)
+    critiques; the panel says why, and the critique is stored."""
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, app)
+        screen.editor.insert(POST)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.critique_id is not None and not screen.critiquing)
+        (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
+        assert critique.route == "fast" and critique.model
+        assert critique.status == "done" and critique.content.strip()
+        assert critique.content == screen.critique_panel.text
+        status = str(screen.critique_panel.status.render())
+        assert "deep route unavailable" in status and "critiqued by fast" in status
