@@ -109,7 +109,10 @@ def section_grades(doc: Document) -> list[tuple[int, float | None]]:
     out: list[tuple[int, float | None]] = []
     for index in range(-1, len(doc.sections)):
         prose = [b.text for b in doc.blocks_of(index) if b.kind in PROSE_KINDS]
-        text = " ".join(prose)
+        # Each list item (a line of a block) ends a sentence, full stop or not: "- `a.b`:
+        # set it" items would otherwise run together into one sentence hundreds of words long.
+        items = [line.strip() for block in prose for line in block.split("\n") if line.strip()]
+        text = " ".join(item if item[-1] in ".!?:" else item + "." for item in items)
         grade = fk_grade(text) if len(words(text)) >= GRADE_MIN_WORDS else None
         if index >= 0 or prose:
             out.append((index, grade))
