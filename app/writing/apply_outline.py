@@ -16,7 +16,7 @@ from app.writing.prose import content_stems
 
 # How a proposed entry says it renames a section: "New title (was: Old title)".
 WAS = "(was: {})"
-_WAS = re.compile(r"\s*\(was:\s*(.+?)\)\s*$", re.IGNORECASE)
+WAS_PATTERN = re.compile(r"\s*\(was:\s*(.+?)\)\s*$", re.IGNORECASE)  # critique reads it too
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
 LEFTOVER_NOTE = (
     "<!-- aha: the proposed outline left out the sections below; place, merge or cut them -->"
@@ -117,7 +117,7 @@ def apply_outline(text: str, proposed: list[tuple[int, str]]) -> str:
                 chunks.append(part.heading + ([""] + part.body if part.body else []))
                 break
     for level, entry in proposed:
-        renamed = _WAS.search(entry)
+        renamed = WAS_PATTERN.search(entry)
         title = entry[: renamed.start()].strip() if renamed else entry.strip()
         source = renamed.group(1).strip() if renamed else ""
         index = _match(title, source, level, parts, used)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from app.writing.apply_outline import WAS, apply_outline
+from app.writing.apply_outline import WAS, WAS_PATTERN, apply_outline
 from app.writing.checks import check
 from app.writing.outline import parse_outline
 
@@ -22,6 +22,10 @@ __all__ = ["CRITIQUE_ROUTE", "apply_outline", "critique_messages", "proposed_out
 CRITIQUE_ROUTE = "deep"
 # Past this the draft is cut (with a note to the model): a long post still fits a 32k context.
 MAX_TEXT_CHARS = 60_000
+# A list item longer than this is advice, not a section title.
+NOTE_MIN_WORDS = 12
+# "Title: a note of more than this many words" keeps only the title.
+COLON_NOTE_WORDS = 4
 
 SYSTEM_PROMPT = """\
 You are a demanding, practical editor of technical blog posts. You critique STRUCTURE, not \
@@ -139,6 +143,9 @@ def _clean_title(raw: str) -> str:
     while (note := _NOTE.search(title)) is not None:
         title = title[: note.start()]
     title = _DASH_NOTE.sub("", title).strip().strip("\"'“”").rstrip(":").strip()
+    head, colon, rest = title.partition(": ")
+    if colon and len(rest.split()) > COLON_NOTE_WORDS:  # "Intro: state the claim up front"
+        title = head.strip()
     if source and source.casefold() != title.casefold():
         return f"{title} {WAS.format(source)}"
     return title
@@ -205,7 +212,15 @@ def _list_levels(items: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
     out = [(min(6, base + d), _clean_title(t)) for d, t in zip(depth, texts, strict=True)]
     if titled and not single_title:
         out[0] = (1, out[0][1])
-    return out
+    # Sub-bullets that are advice ("Open with the cost example."), not titles, are left out.
+    return [(level, title) for level, title in out if not _is_note(title)]
+
+
+def _is_note(title: str) -> bool:
+    """Whether a list item reads as a sentence of advice rather than a section title."""
+    bare = WAS_PATTERN.sub("", title).strip()
+    ends_as_sentence = bare.endswith(".") and not bare.endswith("...")
+    return ends_as_sentence or len(bare.split()) > NOTE_MIN_WORDS
 
 
 def proposed_outline(answer: str) -> list[tuple[int, str]] | None:

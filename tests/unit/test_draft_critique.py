@@ -164,6 +164,26 @@ Overall the draft is fine.
     ]
 
 
+def test_advice_under_list_items_is_not_an_outline_entry() -> None:
+    answer = """\
+## Proposed outline
+
+1. **Introduction**: state the claim that routers save money up front
+   - Open with the monthly bill of a team that sends everything to the big model.
+   - Then name the claim.
+2. **Where routing fails** — the hook
+   - Keep the proof example, it is the best one in the post and readers remember it
+3. **Costs: a primer**
+4. **Conclusion**
+"""
+    assert proposed_outline(answer) == [
+        (2, "Introduction"),
+        (2, "Where routing fails"),
+        (2, "Costs: a primer"),
+        (2, "Conclusion"),
+    ]
+
+
 def test_unfenced_headings_under_the_label() -> None:
     answer = """\
 # Critique
