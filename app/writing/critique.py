@@ -102,9 +102,11 @@ def _fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def critique_messages(text: str) -> list[dict[str, str]]:
+def critique_messages(text: str, *, max_chars: int = MAX_TEXT_CHARS) -> list[dict[str, str]]:
     """The chat messages for a structure critique of `text`: the editor's brief (system), then
-    the outline, the checks' findings and the draft itself (user)."""
+    the outline, the checks' findings and the draft itself (user). The draft is cut at
+    `max_chars` (a small context, such as the embedded model's 2048 tokens, wants less); the
+    outline and the findings always cover all of it."""
     outline = parse_outline(text)
     outline_lines = [
         f"{'  ' * (s.level - 1)}- {s.title} (line {s.line}, {s.words} words)" for s in outline
@@ -114,9 +116,9 @@ def critique_messages(text: str) -> list[dict[str, str]]:
     ]
     body = text
     note = ""
-    if len(body) > MAX_TEXT_CHARS:
-        body = body[:MAX_TEXT_CHARS]
-        note = f"\n(The draft is cut at {MAX_TEXT_CHARS} characters; judge what is shown.)"
+    if len(body) > max_chars:
+        body = body[:max_chars]
+        note = f"\n(The draft is cut at {max_chars} characters; judge what is shown.)"
     fence = _fence_for(body)
     user = (
         "Critique the structure of this draft.\n\n"

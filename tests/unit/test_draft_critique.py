@@ -101,7 +101,11 @@ def test_messages_carry_outline_findings_and_the_text() -> None:
 def test_messages_cut_a_huge_draft() -> None:
     huge = "# T\n\n" + "word " * 20_000
     content = critique_messages(huge)[1]["content"]
-    assert "cut at" in content and len(content) < 70_000
+    assert "cut at 60000 characters" in content and len(content) < 70_000
+    small = critique_messages(DRAFT, max_chars=100)[1]["content"]
+    assert "cut at 100 characters" in small
+    assert "Conclusion (line" in small  # the outline still covers the whole draft
+    assert "Route by default." not in small
 
 
 # The parser -----------------------------------------------------------------------------------
