@@ -35,6 +35,12 @@ def clock(stamp: str) -> str:
     return when.strftime("%H:%M:%S")
 
 
+def moment(stamp: str) -> str:
+    """A stored timestamp to the second, in local time: "today 12:03:04" or a dated one."""
+    day = edited_label(stamp)
+    return f"{'today' if ':' in day else day} {clock(stamp)}"
+
+
 def draft_option(draft: Draft) -> Option:
     label = Text(no_wrap=True, overflow="ellipsis")
     label.append(draft.title or UNTITLED, style="bold" if draft.title else "italic")

@@ -11,7 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from storage.drafts_models import DraftVersion
-from widgets.draft_list import edited_label
+from widgets.draft_list import moment
 
 
 def version_diff(old: str, new: str, old_name: str, new_name: str = "current") -> list[str]:
@@ -43,8 +43,7 @@ def diff_text(lines: Sequence[str], added: str, removed: str, hunk: str) -> Text
 
 def version_label(version: DraftVersion, current_id: str | None) -> Text:
     label = Text(no_wrap=True, overflow="ellipsis")
-    label.append(edited_label(version.created_at), style="bold")
-    label.append(f" {version.created_at[11:19]}" if "T" in version.created_at else "")
+    label.append(moment(version.created_at), style="bold")
     label.append(f" · {version.words}w", style="dim")
     if version.id == current_id:
         label.append(" · current", style="bold")

@@ -19,7 +19,7 @@ from app.backend.events import Content, Done, Failed, StreamEvent
 from app.backend.retry import RouteFailed
 from app.sanitize import StreamSanitizer
 from storage.drafts_models import Critique
-from widgets.draft_list import clock, edited_label
+from widgets.draft_list import moment
 
 if TYPE_CHECKING:
     from app.chat import ChatService
@@ -77,20 +77,21 @@ class CritiqueActions(_Base):
             self.critique_id, self.proposed = None, None
             panel.display = False
             self.query_one("#draft-side").set_class(False, "-critique")
+            self.rewrap_editor()
             self.refresh_bindings()
             return
         await self._show_stored(critiques[0])
 
     async def _show_stored(self, critique: Critique) -> None:
         version = self.store.get_version(critique.version_id) if critique.version_id else None
-        judged = ""
-        if version is not None:
-            judged = f"judged the version of {edited_label(version.created_at)}"
-            judged += f" {clock(version.created_at)}"
+        judged = f"judged the version saved {moment(version.created_at)}" if version else ""
+        route = critique.route
+        if route != CRITIQUE_ROUTE:
+            route = f"{route} ({CRITIQUE_ROUTE} was unavailable)"
         self.critique_id = critique.id
         self._show_panel()
         await self.critique_panel.show(
-            heading(critique.route, critique.model, judged),
+            heading(route, critique.model, judged),
             critique.content,
             critique.status,
             critique.error or "",
@@ -100,6 +101,7 @@ class CritiqueActions(_Base):
     def _show_panel(self) -> None:
         self.critique_panel.display = True
         self.query_one("#draft-side").set_class(True, "-critique")
+        self.rewrap_editor()
 
     async def action_critique(self) -> None:
         if self.critiquing:

@@ -189,6 +189,13 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
 
     def action_toggle_list(self) -> None:
         self.draft_list.display = not self.draft_list.display
+        self.rewrap_editor()
+
+    def rewrap_editor(self) -> None:
+        """Re-wrap the editor's lines once a column beside it has changed width (the
+        TextArea re-wraps on its resize event, which can come before its new size is
+        final, leaving words cut at the old width until the next key)."""
+        self.call_after_refresh(self.editor._rewrap_and_refresh_virtual_size)
 
     # Saving -----------------------------------------------------------------------------------
 

@@ -66,7 +66,11 @@ class VersionsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f" Versions of {self.title_text} · {len(self.versions)}", classes="hint")
+            count = len(self.versions)
+            yield Label(
+                f" {self.title_text} · {count} version{'s' if count != 1 else ''}",
+                classes="hint",
+            )
             with Horizontal():
                 yield VersionList(id="versions")
                 yield DiffView(id="version-diff")
