@@ -86,6 +86,9 @@ def _item_parts(item: SyntaxTreeNode, depth: int = 0) -> tuple[str, list[str]]:
                 if text:
                     detail.append("  " * depth + f"- {text}")
                 detail.extend(sub_detail)
+    if not own and detail and detail[0].startswith("- "):
+        # "1. 1. Idea" (a list item that only holds a list): the inner item is the idea.
+        own = detail.pop(0)[2:]
     return own, detail
 
 

@@ -13,19 +13,21 @@ from storage import Store
 from storage.brainstorm_models import Brainstorm
 from storage.brainstorm_repo import BrainstormError
 
-USAGE = 'usage: aha brainstorm "PROBLEM" | list | export ID [-o FILE] [--draft]'
+USAGE = 'aha brainstorm "PROBLEM" | list | search WORDS | export ID [-o FILE] [--draft]'
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
         "brainstorm",
-        help='brainstorm an ML problem: "PROBLEM" opens the TUI on it; list; export ID',
+        help='brainstorm an ML problem: "PROBLEM" opens the TUI on it; list; search; export',
+        usage=f"%(prog)s [-h] {USAGE.removeprefix('aha brainstorm ')}",
         description="Brainstorm sessions go frame, diverge, cluster, critique, plan. With a"
         " problem statement, aha opens the TUI on a new brainstorm. `list` shows them;"
+        " `search WORDS` finds idea cards (text, detail, tags) in every brainstorm;"
         " `export ID` prints the plan as Markdown (-o FILE writes it; --draft also saves it as"
         " a draft). ID is a session id, a unique prefix of one, or 'last'.",
     )
-    parser.add_argument("words", nargs="+", metavar="PROBLEM | list | export ID")
+    parser.add_argument("words", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     parser.add_argument("-o", "--output", metavar="FILE", help="export: write to FILE")
     parser.add_argument("--draft", action="store_true", help="export: also save as a draft")
 
@@ -56,6 +58,14 @@ def _list(store: Store) -> int:
     return 0
 
 
+def _search(store: Store, words: list[str]) -> int:
+    ideas = store.search_ideas(" ".join(words))
+    for idea in ideas:
+        tags = f"  [{', '.join(idea.tags)}]" if idea.tags else ""
+        print(f"{idea.session_id}  {idea.status:<7}  {idea.text}{tags}")
+    return 0 if ideas else 1
+
+
 def _export(store: Store, settings: Settings, ref: str, output: str | None, draft: bool) -> int:
     from app.brainstorm.service import BrainstormService  # the chat service: only to export
     from app.chat import ChatService
@@ -80,9 +90,11 @@ def run_brainstorm(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if action == "list" and len(words) == 1:
             return _list(store)
+        if action == "search" and len(words) > 1:
+            return _search(store, words[1:])
         if action == "export":
             if len(words) != 2:
-                print(USAGE, file=sys.stderr)
+                print(f"usage: {USAGE}", file=sys.stderr)
                 return 2
             return _export(store, settings, words[1], args.output, args.draft)
         brainstorm = store.create_brainstorm(" ".join(words))

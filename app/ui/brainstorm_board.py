@@ -114,4 +114,8 @@ class BoardActions(_Base):
 async def _open_branch(main: Any, session_id: str, text: str, parent: str | None) -> None:
     """On the main screen: open the brainstorm's session and send the branch prompt."""
     await main.open_session(session_id)
+    # Show the thread the new prompt continues (it branches off above the active leaf).
+    store = main.store
+    thread = store.thread(parent) if parent else []
+    await main.conversation.show_thread(thread, store.sibling_positions(session_id))
     main.start_answer(main.prompt_answer(text, parent))

@@ -158,7 +158,7 @@ class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
 
         self.app.push_screen(
             InputDialog(
-                "Export the plan: saved as a draft, and written to this Markdown file",
+                "Export the plan to this Markdown file (and as a draft):",
                 str(default_plan_path(self.session_id)),
             ),
             export,

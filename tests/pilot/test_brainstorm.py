@@ -152,6 +152,11 @@ async def test_branch_on_an_idea_opens_the_main_screen(home: Path) -> None:
         sibling_of = app.store.get_message(diverge.prompt_id)
         assert stored is not None and sibling_of is not None
         assert stored.parent_id == sibling_of.parent_id  # a sibling branch of the stage prompt
+        # The main screen shows that branch: the frame stage, then the new prompt and answer.
+        shown = [v.message_id for v in main.conversation.views]
+        assert shown == [m.id for m in app.store.thread(stored.id)] + [
+            app.store.children(stored.id)[0].id
+        ]
         # ctrl+b on the brainstorm's session goes straight back to its board.
         await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: isinstance(app.screen, BrainstormScreen), timeout=10)

@@ -107,3 +107,9 @@ def test_best_match_finds_the_board_idea_a_cluster_item_copies() -> None:
     board = ["Confident learning", "Train two networks (co-teaching)", "Mixup"]
     assert best_match("train two networks, co-teaching", board) == 1
     assert best_match("Something else entirely", board) is None
+
+
+def test_a_list_item_holding_only_a_list_gives_the_inner_item() -> None:
+    """Small models write "1. 1. idea"; the inner item is the idea, not an empty one."""
+    ideas = extract_ideas("1. 1. Find mislabelled images\n\n2. 2. Use kNN label voting\n")
+    assert [i.text for i in ideas] == ["Find mislabelled images", "Use kNN label voting"]
