@@ -160,3 +160,44 @@ async def test_branch_on_an_idea_opens_the_main_screen(home: Path) -> None:
         # ctrl+b on the brainstorm's session goes straight back to its board.
         await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: isinstance(app.screen, BrainstormScreen), timeout=10)
+
+
+async def test_picker_palette_and_rerun_keep_every_run(home: Path) -> None:
+    """With a brainstorm stored, ctrl+b on an ordinary session offers the list; the palette's
+    "Brainstorm" does the same; r re-runs a stage as a new prompt, the old run stays."""
+    from app.ui.brainstorm_open import BrainstormPicker  # noqa: PLC0415
+
+    script = Script()
+    app = scripted_app(script)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.focused, PromptInput), timeout=10)
+        app.chat.engines = ScriptedEngines(app.settings, script)
+        stored = app.store.create_brainstorm("An earlier problem")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Brainstorm")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrainstormPicker), timeout=10)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: main_screen(app) is app.screen, timeout=10)
+
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrainstormPicker), timeout=10)
+        await pilot.press("down", "enter")  # the first earlier brainstorm, below "New"
+        await wait_for(pilot, lambda: isinstance(app.screen, BrainstormScreen), timeout=10)
+        screen = app.screen
+        assert isinstance(screen, BrainstormScreen) and screen.session_id == stored.session_id
+
+        await _run_next(pilot, screen, Stage.FRAME)
+        first = app.store.list_steps(stored.session_id)[0]
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: not screen.streaming and len(app.store.list_steps(stored.session_id)) == 2,
+            timeout=30,
+        )
+        steps = app.store.list_steps(stored.session_id)
+        assert [s.stage for s in steps] == ["frame", "frame"]
+        assert app.store.children(first.prompt_id), "the first run keeps its answer"
+        await wait_for(pilot, lambda: not screen.streaming, timeout=30)
+        await pilot.press("escape")  # back to the chat
+        await wait_for(pilot, lambda: main_screen(app) is app.screen, timeout=10)

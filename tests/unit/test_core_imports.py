@@ -19,6 +19,9 @@ CORE = [
     "app.writing.checks",
     "app.writing.critique",
     "app.writing.export",
+    "app.brainstorm.service",
+    "app.brainstorm.board",
+    "app.commands.brainstorm",
 ]
 HEAVY = ["textual", "litellm", "llama_cpp", "widgets"]
 
