@@ -194,3 +194,37 @@ async def test_discuss_opens_a_conversation_with_the_draft_as_context(home: Path
         first = app.store.messages(main.session_id)[0]
         assert first.role == "user" and POST.strip() in first.content
         assert first.content.endswith("Is the title right?")
+
+
+def found(app: AhaApp, kind: type, title: str) -> bool:
+    """The palette has searched: its first (highlighted) command is `title`."""
+    results = app.screen.query(kind)
+    if not results or not results.first().option_count:
+        return False
+    first = results.first()
+    return first.highlighted == 0 and str(first.get_option_at_index(0).prompt).startswith(title)
+
+
+async def test_command_palette_opens_drafts_and_runs_draft_commands(home: Path) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    from app.ui.drafts_versions import VersionsScreen
+
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout=10)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), timeout=5)
+        await type_text(pilot, "Drafts")
+        await wait_for(pilot, lambda: found(app, CommandList, "Drafts"), timeout=10)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DraftsScreen), timeout=5)
+        screen = drafts_screen(app)
+        screen.editor.insert(POST)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), timeout=5)
+        await type_text(pilot, "Draft versions")
+        await wait_for(pilot, lambda: found(app, CommandList, "Draft versions"), timeout=10)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen), timeout=5)
+        assert [v.body for v in app.store.list_versions(screen.draft_id or "")] == [POST]

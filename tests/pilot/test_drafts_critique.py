@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+import pytest
+
 from app.backend.engine import Availability
 from app.backend.events import ChatMessage, Content, Done, StreamEvent
 from app.backend.retry import RouteFailed
@@ -14,6 +16,7 @@ from app.config import load_settings
 from app.ui.app import AhaApp
 from tests.pilot.drafts_helpers import open_drafts
 from tests.pilot.helpers import wait_for
+from tests.servers.fake_openai import FakeOpenAI, ok
 
 POST = (
     "# Why caches lie\n\n"
@@ -159,3 +162,31 @@ async def test_critique_on_the_embedded_model_when_deep_is_down(home: Path) -> N
         assert critique.content == screen.critique_panel.text
         status = str(screen.critique_panel.status.render())
         assert "deep route unavailable" in status and "critiqued by fast" in status
+
+
+async def test_critique_through_a_real_deep_server(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deep route as configured (litellm) against an OpenAI-compatible server on
+    127.0.0.1: the critique streams over HTTP, the request carries the draft, and the
+    proposed outline applies."""
+    with FakeOpenAI(model="fake-deep") as deep:
+        deep.script(ok(*CRITIQUE))
+        monkeypatch.setenv("AHA_ROUTES__DEEP__API_BASE", deep.api_base)
+        monkeypatch.setenv("AHA_ROUTES__DEEP__RETRIES", "0")
+        app = AhaApp(load_settings())
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_drafts(pilot, app)
+            screen.editor.insert(POST)
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: screen.critique_id is not None and not screen.critiquing)
+            (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
+            assert (critique.route, critique.status) == ("deep", "done")
+            assert critique.content == "".join(CRITIQUE)
+            (request,) = deep.requests
+            assert any("Expire entries" in m["content"] for m in request.messages)
+            assert screen.proposed is not None
+            await pilot.press("ctrl+t")
+            await wait_for(pilot, lambda: screen.editor.text != POST, timeout=10)
+            text = screen.editor.text
+            assert text.index("## The problem") < text.index("## The fix")
