@@ -158,6 +158,12 @@ class BrainstormService:
     async def _begin(self, run: StageRun) -> Turn:
         turn = await self.chat.begin_answer(run.prompt, force_route=run.route)
         turn.temperature = run.temperature
+        if run.note and turn.final is None:  # on the row and the badge: why not deep
+            turn.note = " · ".join(n for n in (turn.note, run.note) if n)
+            self.store.update_route(
+                turn.assistant.id, turn.route, turn.assistant.model or "", turn.note
+            )
+            turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
         run.turns.append(turn)
         return turn
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.backend.engine import WithTemperature, with_temperature
+from app.brainstorm.board import bump, merge_target, parse_tags
+from app.brainstorm.plan import demote_headings
 from app.brainstorm.service import BrainstormError, BrainstormService
 from app.brainstorm.stages import (
     ORDER,
@@ -130,6 +132,8 @@ async def test_stages_run_as_chat_turns_and_fill_the_board(
     script.deep_available = False
     critique = await service.run_stage(session_id, Stage.CRITIQUE)
     assert critique.route == "fast" and "no deep route" in (critique.note or "")
+    stored = store.get_message(critique.turns[0].assistant.id)
+    assert stored is not None and "no deep route" in (stored.route_note or "")
     script.deep_available = True
     plan = await service.run_stage(session_id, Stage.PLAN)
     assert plan.route == "deep" and script.calls[-1].route == "deep"
@@ -164,3 +168,22 @@ async def test_temperature_override_reaches_the_engine(script: Script) -> None:
     async for _ in tempered.stream([{"role": "user", "content": "hi"}]):
         pass
     assert script.calls[-1].temperature == 1.3
+
+
+def test_board_rules_bump_merge_target_and_tags(service: BrainstormService) -> None:
+    assert [bump(None, 1), bump(None, -1), bump(5, 1), bump(1, -1), bump(2, 1)] == [4, 2, 5, 1, 3]
+    store = service.store
+    session_id = service.start("P").session_id
+    a, b, c = store.add_ideas(session_id, None, [("A", ""), ("B", ""), ("C", "")])
+    store.set_idea_status(b.id, IdeaStatus.DROPPED)
+    ideas = store.list_ideas(session_id)
+    assert merge_target(ideas, 2, None) == ideas[0]  # the dropped idea above is skipped
+    assert merge_target(ideas, 0, None) is None
+    assert merge_target(ideas, 0, c.id) == ideas[2]
+    assert merge_target(ideas, 2, c.id) == ideas[0]  # marked itself: the one above
+    assert parse_tags(" data, cheap baseline,,data ") == ["data", "cheap baseline"]
+
+
+def test_plan_markdown_nests_answer_headings_outside_code() -> None:
+    text = "# Top\n```\n# not a heading\n```\n## Sub"
+    assert demote_headings(text) == "### Top\n```\n# not a heading\n```\n#### Sub"
