@@ -23,9 +23,9 @@ SIZE = (120, 40)
 PROBLEM = "Find mislabelled images in a 10k-image dataset"
 
 
-def scripted_app(script: Script) -> AhaApp:
-    app = AhaApp(load_settings())
-    return app
+def scripted_app() -> AhaApp:
+    """The app as `aha` starts it; `_start` swaps its engines for the script's once mounted."""
+    return AhaApp(load_settings())
 
 
 async def _start(pilot, app: AhaApp, script: Script) -> BrainstormScreen:  # type: ignore[no-untyped-def]
@@ -53,7 +53,7 @@ async def _run_next(pilot, screen: BrainstormScreen, stage: Stage) -> None:  # t
 
 async def test_problem_to_exported_plan_through_every_stage(home: Path) -> None:
     script = Script()
-    app = scripted_app(script)
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await _start(pilot, app, script)
         store = app.store
@@ -130,7 +130,7 @@ async def test_problem_to_exported_plan_through_every_stage(home: Path) -> None:
 
 async def test_branch_on_an_idea_opens_the_main_screen(home: Path) -> None:
     script = Script()
-    app = scripted_app(script)
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await _start(pilot, app, script)
         session_id = screen.session_id
@@ -168,7 +168,7 @@ async def test_picker_palette_and_rerun_keep_every_run(home: Path) -> None:
     from app.ui.brainstorm_open import BrainstormPicker  # noqa: PLC0415
 
     script = Script()
-    app = scripted_app(script)
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.focused, PromptInput), timeout=10)
         app.chat.engines = ScriptedEngines(app.settings, script)
