@@ -61,6 +61,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         self._analysis_timer: Timer | None = None
         self._analysis_generation = 0
         self._leaving = False  # unmounting: the widgets may already be gone
+        self.words = 0  # counted with the outline, off the UI thread
         self.sections: list[Any] = []
         self.findings: list[Any] = []
         self.init_critique()
@@ -273,7 +274,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
             state = "empty draft · saved when you type"
         row, column = self.editor.cursor_location
         self.query_one("#draft-status", Static).update(
-            f"{state} · {count_words(text)} words · Ln {row + 1}, Col {column + 1}"
+            f"{state} · {self.words} words · Ln {row + 1}, Col {column + 1}"
         )
 
     @on(TextArea.SelectionChanged, "#draft-editor")
@@ -310,14 +311,17 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         from app.writing.checks import check
         from app.writing.outline import parse_outline
 
-        sections, findings = parse_outline(text), check(text)
-        self.app.call_from_thread(self._show_analysis, sections, findings, generation)
+        sections, findings, words = parse_outline(text), check(text), count_words(text)
+        self.app.call_from_thread(self._show_analysis, sections, findings, words, generation)
 
-    def _show_analysis(self, sections: list[Any], findings: list[Any], generation: int) -> None:
-        if generation != self._analysis_generation or not self.is_mounted:
-            return  # a newer text is being analysed
-        self.sections, self.findings = sections, findings
+    def _show_analysis(
+        self, sections: list[Any], findings: list[Any], words: int, generation: int
+    ) -> None:
+        if generation != self._analysis_generation or self._leaving:
+            return  # a newer text is being analysed, or the screen is going
+        self.sections, self.findings, self.words = sections, findings, words
         self.outline.show(sections, findings)
+        self.update_status()
 
     @on(DraftOutline.JumpTo)
     def _jump(self, event: DraftOutline.JumpTo) -> None:
