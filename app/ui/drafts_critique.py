@@ -176,13 +176,15 @@ class CritiqueActions(_Base):
                     critique.id, content="".join(content), status=status, error=error
                 )
             self.critiquing = False
-            if self.is_attached:
+            if self.is_attached and self.draft_id == draft_id:
                 await panel.finish(status, error or "")
                 self._set_proposed("".join(content) if status == "done" else "")
                 if status == "done" and self.proposed is None:
                     self.notify("The critique proposes no outline to apply.", timeout=4)
                 elif self.proposed:
                     self.notify("ctrl+t applies the proposed outline as a new version.")
+            elif self.is_attached:
+                self.refresh_bindings()
 
     async def _stream(
         self, chat: ChatService, engine: Engine, route: str, messages: Sequence[Any]

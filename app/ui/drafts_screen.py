@@ -124,6 +124,9 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         """Show a draft (None: a new, empty one that is stored at its first save)."""
         if save_first:
             self.save_now()
+        if self.critiquing and draft_id != self.draft_id:
+            # The critique belongs to the draft being left: it stops, its text is kept.
+            self.action_cancel_critique()
         draft = self.store.get_draft(draft_id) if draft_id else None
         if draft_id is not None and draft is None:
             self.notify("That draft no longer exists.", severity="warning")

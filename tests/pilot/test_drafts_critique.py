@@ -190,3 +190,20 @@ async def test_critique_through_a_real_deep_server(
             await wait_for(pilot, lambda: screen.editor.text != POST, timeout=10)
             text = screen.editor.text
             assert text.index("## The problem") < text.index("## The fix")
+
+
+async def test_leaving_a_draft_stops_its_critique(home: Path) -> None:
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, app)
+        use_engine(app, "deep", ScriptedEngine(CRITIQUE, hold=asyncio.Event()))
+        screen.editor.insert(POST)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "Caches trade" in screen.critique_panel.text, timeout=10)
+        first = screen.draft_id
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: not screen.critiquing, timeout=10)
+        (critique,) = app.store.list_critiques(first or "")
+        assert critique.status == "cancelled" and critique.content == CRITIQUE[0]
+        assert screen.draft_id is None and not screen.critique_panel.display
+        assert screen.check_action("critique", ()) is True
