@@ -35,6 +35,8 @@ async def test_typing_autosaves_and_shows_outline(home: Path) -> None:
     app = AhaApp(load_settings())
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_drafts(pilot, app)
+        # Markdown highlighting: tree-sitter and its Markdown grammar are installed.
+        assert screen.editor.is_syntax_aware and screen.editor.language == "markdown"
         await type_text(pilot, POST)
         # Stored by the autosave alone: no key asked for it.
         draft_id = await wait_saved(pilot, app, POST)
