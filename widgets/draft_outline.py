@@ -33,6 +33,8 @@ def finding_option(finding: Any, index: int, styles: dict[str, str]) -> Option:
     mark = SEVERITY_MARK.get(finding.severity, "●")
     label.append(f"{mark} L{finding.line} ", style=styles.get(finding.severity, ""))
     label.append(finding.message)
+    if finding.section and finding.section not in finding.message:
+        label.append(f" · § {finding.section}", style="dim")
     if finding.suggestion:
         label.append(f"\n  → {finding.suggestion}", style="dim")
     return Option(label, id=f"finding-{index}")
