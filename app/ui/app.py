@@ -115,6 +115,8 @@ class AhaApp(App[None]):
             )
         self.store = Store.open(self.database_path)
         recovered = self.store.recover_interrupted()
+        # Critiques carry no owner pid; one left streaming for minutes lost its writer.
+        self.store.recover_critiques()
         self.chat = ChatService(self.store, self.settings)
         self.push_screen(MainScreen())
         if self.initial_draft is not None:

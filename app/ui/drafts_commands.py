@@ -19,7 +19,7 @@ DRAFT_COMMANDS = (
     ),
     ("versions", "Draft versions", "Every saved version, a diff against now, restore (ctrl+g)"),
     ("export", "Export draft", "Write the draft as Markdown with front matter (ctrl+s)"),
-    ("external_editor", "Edit draft in $EDITOR", "Hand the draft to your editor and back (ctrl+o)"),
+    ("external_editor", "Edit draft in $EDITOR", "Hand the draft to your editor and back (F2)"),
     ("discuss", "Discuss draft", "A new conversation with the draft as context (ctrl+l)"),
     ("new_draft", "New draft", "Start an empty draft (ctrl+n)"),
 )

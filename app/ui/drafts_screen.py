@@ -46,9 +46,9 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         Binding("escape", "cancel_critique", "Stop critique", id="drafts.cancel_critique"),
         Binding("ctrl+g", "versions", "Versions", id="drafts.versions"),
         Binding("ctrl+s", "export", "Export", id="drafts.export"),
-        Binding("ctrl+o", "external_editor", "$EDITOR", id="drafts.external_editor"),
+        Binding("f2", "external_editor", "$EDITOR", id="drafts.external_editor"),
         Binding("ctrl+l", "discuss", "Discuss", id="drafts.discuss"),
-        Binding("ctrl+b", "toggle_list", "List", id="drafts.toggle_list", show=False),
+        Binding("ctrl+o", "toggle_list", "List", id="drafts.toggle_list", show=False),
     ]
 
     def __init__(self, draft_id: str | None = None) -> None:

@@ -100,7 +100,7 @@ async def test_external_editor_result_is_a_new_version(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DraftsScreen), timeout=10)
         screen = drafts_screen(app)
-        await pilot.press("ctrl+o")
+        await pilot.press("f2")
         await wait_for(pilot, lambda: "Added in my editor." in screen.editor.text, timeout=10)
         latest = app.store.list_versions(draft_id)[0]
         assert latest.note == "from $EDITOR"
@@ -120,10 +120,10 @@ async def test_external_editor_failure_and_unset_lose_nothing(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DraftsScreen), timeout=10)
         screen = drafts_screen(app)
-        await pilot.press("ctrl+o")
+        await pilot.press("f2")
         await wait_for(pilot, lambda: any("$EDITOR" in n.message for n in app._notifications))
         monkeypatch.setenv("EDITOR", str(failing))
-        await pilot.press("ctrl+o")
+        await pilot.press("f2")
         await wait_for(pilot, lambda: any("status 3" in n.message for n in app._notifications))
         assert screen.editor.text == FIRST
         assert [v.body for v in app.store.list_versions(draft_id)] == [FIRST]
