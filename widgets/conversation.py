@@ -1,22 +1,45 @@
-"""The conversation pane: the active thread of a session, newest at the bottom."""
+"""The conversation pane: the active thread of a session, newest at the bottom.
+
+A long session is not mounted whole: every mounted message costs memory and a share of every
+layout, so opening a 1,000-message session would take seconds and make every later frame slow.
+Only a window of the thread is mounted, the newest messages when a session opens. Older ones
+mount as the user scrolls near the top (newer ones likewise near the bottom), and once the
+window grows past MAX_MOUNTED the far end is unmounted again, so memory stays bounded however
+far the user scrolls. Selecting a message outside the window (a search hit, a branch switch)
+moves the window to it. Mounting above the viewport keeps what the user is looking at in place:
+the scroll offset is corrected in the same layout pass that places the new messages.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.containers import VerticalScroll
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Static
 
 from storage import Message
 from widgets.message_base import MessageView
 from widgets.message_view import AssistantMessage, UserMessage
 
+if TYPE_CHECKING:
+    from textual._arrange import DockArrangeResult
+
 EMPTY_HINT = (
     "Ask anything. Easy prompts go to the fast model, hard ones to the deep route;\n"
     "each answer shows which, and why.   Enter sends · Ctrl+J newline · Ctrl+N new session\n"
     "Esc selects a message: e edit · r regenerate · f fork · ←/→ switch branch"
 )
+
+WINDOW = 30  # messages mounted when a session opens, and around a selected message
+BATCH = 20  # messages mounted at a time as the user scrolls towards either end
+MAX_MOUNTED = 120  # past this, the end away from the user is unmounted
+# Messages just mounted grow as their Markdown arrives; the view is held in place meanwhile.
+KEEP_S = 1.0
 
 
 class Conversation(VerticalScroll, can_focus=False):
@@ -31,36 +54,77 @@ class Conversation(VerticalScroll, can_focus=False):
     }
     """
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._messages: list[Message] = []  # the whole stored thread, root first
+        self._first = 0  # index in _messages of the first mounted message
+        self._last = 0  # one past the last mounted stored message; live views follow it
+        self._siblings: dict[str, tuple[int, int]] = {}
+        self._keep: tuple[Widget, float] | None = None  # (view, its row in the viewport)
+        self._keep_until = 0.0  # new messages settle their height for a moment after mounting
+        self._kept_y: float | None = None
+        self._last_placements: dict[Widget, int] = {}
+        self._loading = False
+
     def on_mount(self) -> None:
         self.anchor()
 
     @property
     def views(self) -> list[MessageView]:
+        """The mounted message views, top to bottom."""
         return list(self.query_children(MessageView))
+
+    @property
+    def at_end(self) -> bool:
+        """Whether the newest message of the thread is mounted."""
+        return self._last >= len(self._messages)
+
+    @property
+    def mounted_range(self) -> tuple[int, int]:
+        """Which stored messages are mounted: indexes into the thread, end exclusive."""
+        return self._first, self._last
+
+    def last_answer(self) -> AssistantMessage | None:
+        """The newest answer of the thread, when it is mounted."""
+        if not self.at_end:
+            return None
+        answers = list(self.query_children(AssistantMessage))
+        return answers[-1] if answers else None
 
     async def show_thread(
         self,
         messages: Sequence[Message],
         siblings: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
-        """Replace what is shown with `messages` (root first)."""
-        await self.remove_children()
-        views: list[MessageView | Static] = [self._view_for(m) for m in messages]
-        if not views:
-            views = [Static(EMPTY_HINT, classes="empty-hint", markup=False)]
-        await self.mount_all(views)
-        if siblings:
-            self.update_siblings(siblings)
-        self.scroll_end(animate=False)
+        """Replace what is shown with `messages` (root first); the newest are mounted."""
+        self._messages = list(messages)
+        self._siblings = dict(siblings or {})
+        end = len(self._messages)
+        await self._show_window(max(0, end - WINDOW), end)
+        self.scroll_end(animate=False, immediate=True)
         self.anchor()
 
+    async def _show_window(self, first: int, last: int) -> None:
+        self._keep = None
+        await self.remove_children()
+        self._first, self._last = first, last
+        views: list[MessageView | Static] = [self.view_for(m) for m in self._messages[first:last]]
+        if not self._messages:
+            views = [Static(EMPTY_HINT, classes="empty-hint", markup=False)]
+        await self.mount_all(views)
+        self._apply_siblings(views)
+
     def update_siblings(self, siblings: Mapping[str, tuple[int, int]]) -> None:
-        for view in self.views:
-            if view.message_id in siblings:
-                view.set_siblings(*siblings[view.message_id])
+        self._siblings.update(siblings)
+        self._apply_siblings(self.views)
+
+    def _apply_siblings(self, views: Sequence[Widget]) -> None:
+        for view in views:
+            if isinstance(view, MessageView) and view.message_id in self._siblings:
+                view.set_siblings(*self._siblings[view.message_id])
 
     @staticmethod
-    def _view_for(message: Message) -> MessageView:
+    def view_for(message: Message) -> MessageView:
         if message.role == "user":
             return UserMessage(message.content, message.id)
         return AssistantMessage.from_message(message)
@@ -68,34 +132,154 @@ class Conversation(VerticalScroll, can_focus=False):
     def view_of(self, message_id: str) -> MessageView | None:
         return next((v for v in self.views if v.message_id == message_id), None)
 
+    def _index_of(self, message_id: str) -> int | None:
+        return next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
+
+    # Selection ------------------------------------------------------------------------------
+
     def select(self, message_id: str | None = None, highlight: bool = False) -> bool:
-        """Focus a message (the last one when no id is given) and bring it into view."""
-        views = self.views
-        view = self.view_of(message_id) if message_id else (views[-1] if views else None)
+        """Focus a message (the last one when no id is given) and bring it into view; one
+        outside the mounted window is mounted first (the focus follows a moment later)."""
+        if message_id is None and not self.at_end:
+            message_id = self._messages[-1].id  # the newest, even when it is not mounted
+        view = self.view_of(message_id) if message_id else (self.views or [None])[-1]
         if view is None:
-            return False
-        for other in views:
+            index = self._index_of(message_id) if message_id else None
+            if index is None:
+                return False
+            self.call_later(self._select_unmounted, index, highlight)
+            return True
+        self._focus(view, highlight)
+        return True
+
+    async def _select_unmounted(self, index: int, highlight: bool) -> None:
+        first = max(0, min(index - WINDOW // 2, len(self._messages) - WINDOW))
+        await self._show_window(first, min(len(self._messages), first + WINDOW))
+        view = self.view_of(self._messages[index].id)
+        if view is not None:
+            self.call_after_refresh(self._focus, view, highlight)
+
+    def _focus(self, view: MessageView, highlight: bool) -> None:
+        for other in self.views:
             other.remove_class("-highlight")
         view.set_class(highlight, "-highlight")
         self.release_anchor()
         view.focus(scroll_visible=False)
-        self.scroll_to_widget(view, animate=False, top=highlight)
-        return True
+        self.scroll_to_widget(view, animate=False, top=highlight, immediate=True)
 
     @on(MessageView.Navigate)
-    def _navigate(self, event: MessageView.Navigate) -> None:
+    async def _navigate(self, event: MessageView.Navigate) -> None:
         """Move the selection; past either end the message bubbles up to the screen."""
         views = self.views
         if event.view not in views:
             return
         index = views.index(event.view) + event.step
+        if index < 0 and self._first > 0:
+            await self._load_older()
+            views = self.views
+            index = views.index(event.view) + event.step
+        elif index >= len(views) and not self.at_end:
+            await self._load_newer()
+            views = self.views
+            index = views.index(event.view) + event.step
         if 0 <= index < len(views):
             event.stop()
             self.release_anchor()
             views[index].focus(scroll_visible=False)
             self.scroll_to_widget(views[index], animate=False)
 
+    # Growing and shrinking the window ------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._keep is not None and new_value != self._kept_y:
+            self._keep = None  # the user scrolled: they decide where the view is now
+        if self._loading or not self.is_mounted:
+            return
+        margin = self.scrollable_content_region.height
+        if new_value <= margin and self._first > 0:
+            self._loading = True
+            self.call_later(self._load_older)
+        elif new_value >= self.max_scroll_y - margin and not self.at_end:
+            self._loading = True
+            self.call_later(self._load_newer)
+
+    async def _load_older(self) -> None:
+        """Mount the BATCH messages above the window, keeping the view where it is."""
+        try:
+            views = self.views
+            if self._first == 0 or not views:
+                return
+            start = max(0, self._first - BATCH)
+            new = [self.view_for(m) for m in self._messages[start : self._first]]
+            self._keep_in_place(views[0])
+            await self.mount_all(new, before=views[0])
+            self._apply_siblings(new)
+            self._first = start
+            views = self.views
+            excess = len(views) - MAX_MOUNTED
+            # Only stored messages are unmounted: a live answer has nothing to come back from.
+            if excess > 0 and len(views) == self._last - self._first:
+                await self.remove_children(views[-excess:])
+                self._last -= excess
+        finally:
+            self._loading = False
+
+    async def _load_newer(self) -> None:
+        """Mount the BATCH messages below the window; unmount the far top past MAX_MOUNTED."""
+        try:
+            views = self.views
+            if self.at_end or not views:
+                return
+            end = min(len(self._messages), self._last + BATCH)
+            new = [self.view_for(m) for m in self._messages[self._last : end]]
+            await self.mount_all(new, after=views[-1])
+            self._apply_siblings(new)
+            self._last = end
+            excess = len(self.views) - MAX_MOUNTED
+            if excess > 0:
+                kept = self.views[excess]
+                self._keep_in_place(kept)
+                await self.remove_children(self.views[:excess])
+                self._first += excess
+        finally:
+            self._loading = False
+
+    def _keep_in_place(self, view: Widget) -> None:
+        """Hold `view` at its current row in the viewport through the next layout."""
+        y = self._last_placements.get(view)
+        if y is not None:
+            self._keep = (view, y - self.scroll_y)
+            self._keep_until = time.monotonic() + KEEP_S
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        """Lay out as usual, then move the scroll offset so that a view held in place by
+        `_keep_in_place` sits where it sat before (the compositor scrolls with this value
+        in the same pass, so no frame shows the content jump). The hold lasts KEEP_S, while
+        the new messages' Markdown mounts, unless the user scrolls first."""
+        result = super().arrange(size, optimal)
+        self._last_placements = {p.widget: p.region.y for p in result.placements}
+        if self._keep is not None and time.monotonic() > self._keep_until:
+            self._keep = None
+        if self._keep is not None:
+            view, row = self._keep
+            y = self._last_placements.get(view)
+            if y is not None:
+                offset = self._kept_y = max(0.0, y - row)
+                self.set_reactive(VerticalScroll.scroll_y, offset)
+                self.set_reactive(VerticalScroll.scroll_target_y, offset)
+                self.vertical_scrollbar.position = offset
+        return result
+
+    # New messages at the bottom -------------------------------------------------------------
+
+    async def _ensure_end(self) -> None:
+        if not self.at_end:
+            end = len(self._messages)
+            await self._show_window(max(0, end - WINDOW), end)
+
     async def add_user(self, text: str, message_id: str | None = None) -> UserMessage:
+        await self._ensure_end()
         await self.query(".empty-hint").remove()
         view = UserMessage(text, message_id)
         await self.mount(view)
@@ -103,6 +287,7 @@ class Conversation(VerticalScroll, can_focus=False):
         return view
 
     async def add_assistant(self, view: AssistantMessage) -> AssistantMessage:
+        await self._ensure_end()
         await self.mount(view)
         self.anchor()
         return view

@@ -7,8 +7,7 @@ import time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message as TextualMessage
-from textual.widgets import Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets import Static
 
 from app.backend.budget import TIME_LIMIT_NOTE
 from app.backend.usage import usage_line
@@ -16,6 +15,7 @@ from app.router.cascade import split_weak_note
 from storage import Message, MessageStatus
 from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
+from widgets.streaming_markdown import SegmentStream, StreamingMarkdown
 from widgets.thinking_block import ThinkingBlock
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -58,8 +58,8 @@ class UserMessage(MessageView):
 class AssistantMessage(MessageView):
     """An answer: badge, optional thinking block, Markdown body, then a status line.
 
-    While streaming, a spinner shows the elapsed seconds until the first words arrive; text is
-    appended through `Markdown.get_stream()` so a long answer is never re-rendered per token.
+    While streaming, a spinner shows the elapsed seconds until the first words arrive; text goes
+    into a `StreamingMarkdown`, whose cost per update stays flat however long the answer grows.
     Thoughts stream into a `ThinkingBlock` titled "Thinking… 12.3 s" (counted from the request,
     as the thinking budget counts); when the answer starts it collapses to "Thought for 12.3 s".
     """
@@ -71,7 +71,7 @@ class AssistantMessage(MessageView):
     AssistantMessage.-cancelled > .status, AssistantMessage.-interrupted > .status {
         color: $warning;
     }
-    AssistantMessage > Markdown { margin: 0; padding: 0; }
+    AssistantMessage > StreamingMarkdown { margin: 0; padding: 0; }
     AssistantMessage > ThinkingBlock { margin: 0; }
     """
 
@@ -91,10 +91,10 @@ class AssistantMessage(MessageView):
         # the badge shows the rest of the note, the status line the reasons.
         self.weak: list[str] = []
         self.badge = RouteBadge(route, model, reasons, score, split_weak_note(note)[0])
-        self.body = Markdown(content)
+        self.body = StreamingMarkdown(content)
         self.waiting = Static("", classes="waiting")
         self.status = Static("", classes="status", markup=False)
-        self._stream: MarkdownStream | None = None
+        self._stream: SegmentStream | None = None
         self._started = time.monotonic()
         self._first_text_at: float | None = None
         self._thinking: ThinkingBlock | None = None
@@ -256,7 +256,7 @@ class AssistantMessage(MessageView):
             self._first_text_at = time.monotonic()
             self.waiting.display = False
         if self._stream is None:
-            self._stream = Markdown.get_stream(self.body)
+            self._stream = self.body.stream()
         await self._stream.write(text)
 
     async def append_thinking(self, text: str) -> None:

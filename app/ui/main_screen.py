@@ -222,8 +222,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             self.refresh_bindings()
 
     def _last_answer(self) -> AssistantMessage | None:
-        answers = list(self.query(AssistantMessage))
-        return answers[-1] if answers else None
+        return self.conversation.last_answer()  # None while the newest is not mounted
 
     async def action_ask_deep(self) -> None:
         last = self._last_answer()
