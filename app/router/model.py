@@ -34,6 +34,19 @@ WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 FORMAT_VERSION = 2  # 2: n-gram weights as base64 arrays
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_CHOICES = re.compile(r"^A[.)] .*\nB[.)] .*\nC[.)] .*\nD[.)] ", re.M)
+MC_TAIL = 3_000
+"""Only the end of a prompt is searched for answer choices: they close an exam question."""
+
+
+def is_multiple_choice(text: str) -> bool:
+    """An exam-style multiple-choice question: options A. to D. on their own lines.
+
+    Why a gate: n-grams learned from exam questions (which wording makes the weak model fail
+    where the strong one succeeds) say nothing about chat prompts, so they only apply here.
+    """
+    tail = text[-MC_TAIL:]
+    return "\nA" in tail and _CHOICES.search(tail) is not None
 
 
 def ngram_buckets(text: str) -> list[int]:
@@ -62,6 +75,8 @@ class Model:
     meta: dict = field(default_factory=dict)
     calibration: tuple[tuple[float, float], ...] = ()
     """(deep share, threshold) pairs from held-out scores, shares increasing; empty for v0."""
+    exam: Model | None = None
+    """The model that scores multiple-choice exam questions instead, if trained."""
 
     def threshold_for(self, deep_share: float) -> float | None:
         """The threshold that sends ``deep_share`` of prompts deep, interpolated linearly in the
@@ -159,6 +174,9 @@ def parse(obj: object, source: str = "weights.json") -> Model:
         raise ValueError("ngram_weights must use the same hashing as this code")
     ngrams = SparseWeights.decode(ngram)
     calibration = _calibration(obj.get("calibration"))
+    exam = obj.get("exam_model")
+    if exam is not None and not isinstance(exam, dict):
+        raise ValueError("exam_model must be an object")
     meta = {k: obj[k] for k in ("data", "metrics", "training") if k in obj}
     return Model(
         bias=_number(obj["bias"]),
@@ -167,6 +185,22 @@ def parse(obj: object, source: str = "weights.json") -> Model:
         source=source,
         meta=meta,
         calibration=calibration,
+        exam=_exam(exam, source) if exam else None,
+    )
+
+
+def _exam(obj: dict, source: str) -> Model:
+    """The exam expert: a bias, feature weights and n-gram weights, as the main model has."""
+    feats, ngram = obj["feature_weights"], obj["ngram_weights"]
+    if not isinstance(feats, dict) or not isinstance(ngram, dict):
+        raise ValueError("exam_model needs feature_weights and ngram_weights objects")
+    if ngram.get("n_buckets") != N_BUCKETS:
+        raise ValueError("exam_model ngram_weights must use the same hashing as this code")
+    return Model(
+        bias=_number(obj["bias"]),
+        features={str(k): _number(v) for k, v in feats.items()},
+        ngrams=SparseWeights.decode(ngram),
+        source=source,
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.router.features import extract
-from app.router.model import Model, get_model, ngram_buckets, ngram_value
+from app.router.model import Model, get_model, is_multiple_choice, ngram_buckets, ngram_value
 
 ROUTES = ("fast", "deep")
 
@@ -146,6 +146,8 @@ class Router:
     def score(self, prompt: str) -> tuple[float, list[tuple[float, str]]]:
         """p(needs deep) and each term's (contribution, phrase), unrounded."""
         model = self.model
+        if model.exam is not None and is_multiple_choice(prompt):
+            model = model.exam  # exam questions have their own expert (train.fit_exam)
         logit = model.bias
         contributions: list[tuple[float, str]] = []
         for feature in extract(prompt):

@@ -7,9 +7,14 @@ iterations, no randomness except a seeded fold split: the same data gives the sa
 Regularisation encodes "features that generalise across benchmarks matter more than a few points
 in-distribution": the hand-made feature weights are pulled weakly towards the hand-set v0 weights
 (a prior, so features absent from the training data keep their v0 meaning, e.g. "casual chat"),
-while the n-gram weights are pulled strongly towards zero and only buckets seen in at least
-``MIN_DF`` training prompts may be non-zero. Classes are weighted equally (positives are ~18% of
-MMLU), so a score of 0.5 is the balanced decision point, as router v0's threshold assumes.
+while the n-gram weights are pulled towards zero and only buckets seen in at least ``MIN_DF``
+training prompts may be non-zero. Classes are weighted equally (positives are ~18% of MMLU), so
+a score of 0.5 is the balanced decision point, as router v0's threshold assumes.
+
+Exam-question part (``fit_mc``): a second set of n-gram weights, fitted on the multiple-choice
+training prompts only, to the gain of the strong model over the weak one, and applied only to
+prompts of that form (``model.is_multiple_choice``). Wording that predicts where the weak model
+fails an exam question does not carry over to chat, so it is kept away from chat prompts.
 
 Evaluation (stored under ``metrics`` in weights.json): AUROC and APGR (``evaluate.apgr``) for
 v0 (fixed hand-set weights), the hand-made features learned, n-grams only, and combined; on
@@ -25,29 +30,27 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from app.router import evaluate as ev
-from app.router.features import extract
 from app.router.model import (
     FORMAT_VERSION,
     N_BUCKETS,
     WEIGHTS_PATH,
     SparseWeights,
-    ngram_buckets,
-    ngram_value,
 )
 from app.router.scorer import BIAS as V0_BIAS
 from app.router.scorer import WEIGHTS as V0_WEIGHTS
+from app.router.train_data import FEATURES, Data, build, concat
 
-FEATURES = tuple(V0_WEIGHTS)
 L2_FEATURES = 3e-2
 """Pull of the hand-made feature weights towards v0 (per unit of the class-balanced mean loss)."""
 L2_NGRAMS = 3e-3
-"""Pull of each n-gram weight towards zero: strong, so n-grams only refine the features."""
+"""Pull of each n-gram weight towards zero: strong, so n-grams only refine the features. (3e-4
+scores higher on MMLU and MT-bench but pulls chat prompts towards fast: MMLU wording dominates.)"""
 MIN_DF = 3
 ITERATIONS = 300
 LEARNING_RATE = 0.05
@@ -55,6 +58,11 @@ FOLDS = 5
 SEED = 0
 CALIBRATION_SHARES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 """Deep shares (0.05 .. 0.95) whose thresholds are stored, for ``Router(deep_share=...)``."""
+EXAM_L2_FEATURES = 1e-3
+EXAM_L2_NGRAMS = 1e-4
+"""Weaker pulls for the exam expert: it only ever scores exam questions, and has thousands."""
+EXAM_MIN = 200
+"""Fewer multiple-choice training prompts than this: no exam expert."""
 PRUNE = 1e-3
 """N-gram weights smaller than this in magnitude are not stored (keeps weights.json small)."""
 
@@ -66,93 +74,61 @@ CONFIGS = {
 
 
 @dataclass
-class Data:
-    """Design matrices of a list of prompts: dense features and CSR hashed n-grams."""
-
-    feats: np.ndarray  # (n, len(FEATURES))
-    indptr: np.ndarray
-    cols: np.ndarray
-    vals: np.ndarray
-    y: np.ndarray  # needs deep, 0/1
-    weak: np.ndarray
-    strong: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return len(self.y)
-
-    def rows(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n), np.diff(self.indptr))
-
-    def subset(self, idx: np.ndarray) -> Data:
-        starts, ends = self.indptr[idx], self.indptr[idx + 1]
-        lengths = ends - starts
-        pos = (
-            np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-            if len(idx)
-            else []
-        )
-        pos = np.asarray(pos, dtype=np.int64)
-        return Data(
-            feats=self.feats[idx],
-            indptr=np.concatenate([[0], np.cumsum(lengths)]),
-            cols=self.cols[pos],
-            vals=self.vals[pos],
-            y=self.y[idx],
-            weak=self.weak[idx],
-            strong=self.strong[idx],
-        )
-
-
-def build(records: Sequence[tuple[str, float, float]], labels: Sequence[bool]) -> Data:
-    feats = np.zeros((len(records), len(FEATURES)))
-    indptr = [0]
-    cols: list[int] = []
-    vals: list[float] = []
-    for i, (prompt, _, _) in enumerate(records):
-        by_name = {f.name: f.value for f in extract(prompt)}
-        feats[i] = [by_name.get(name, 0.0) for name in FEATURES]
-        buckets = ngram_buckets(prompt)
-        cols.extend(buckets)
-        vals.extend([ngram_value(len(buckets))] * len(buckets))
-        indptr.append(len(cols))
-    return Data(
-        feats=feats,
-        indptr=np.asarray(indptr, dtype=np.int64),
-        cols=np.asarray(cols, dtype=np.int64),
-        vals=np.asarray(vals, dtype=np.float64),
-        y=np.asarray(labels, dtype=np.float64),
-        weak=np.asarray([r[1] for r in records], dtype=np.float64),
-        strong=np.asarray([r[2] for r in records], dtype=np.float64),
-    )
-
-
-def concat(a: Data, b: Data) -> Data:
-    return Data(
-        feats=np.vstack([a.feats, b.feats]),
-        indptr=np.concatenate([a.indptr, b.indptr[1:] + a.indptr[-1]]),
-        cols=np.concatenate([a.cols, b.cols]),
-        vals=np.concatenate([a.vals, b.vals]),
-        y=np.concatenate([a.y, b.y]),
-        weak=np.concatenate([a.weak, b.weak]),
-        strong=np.concatenate([a.strong, b.strong]),
-    )
-
-
-@dataclass
 class Fit:
     bias: float
     feats: np.ndarray
     ngrams: np.ndarray  # dense (N_BUCKETS,)
+    exam: Fit | None = None
+    """The exam-question expert (``fit_exam``), which scores the rows where ``Data.mc`` is set."""
 
     def logits(self, d: Data) -> np.ndarray:
         z = self.bias + d.feats @ self.feats
         if self.ngrams.any() and len(d.cols):
             z = z + np.bincount(d.rows(), weights=self.ngrams[d.cols] * d.vals, minlength=d.n)
+        if self.exam is not None and d.mask_mc().any():
+            z = np.where(d.mask_mc(), self.exam.logits(d), z)
         return z
 
 
-def fit(
+def fit(d: Data, use_features: bool = True, use_ngrams: bool = True, **kw) -> Fit:
+    """The router's model: ``fit_linear``, plus (with features and n-grams) the exam expert."""
+    f = fit_linear(d, use_features, use_ngrams, **kw)
+    if use_features and use_ngrams:
+        f.exam = fit_exam(d, f)
+    return f
+
+
+def fit_exam(d: Data, base: Fit) -> Fit | None:
+    """A model for multiple-choice exam questions only, fitted on the training prompts of that
+    form to the gain of asking the strong model (strong minus weak quality, so a question the
+    strong model gets wrong and the weak one right counts against it: what APGR rewards), with
+    the hand-made features learned freely (no v0 prior: v0 describes chat, not exams).
+
+    Its logits are mapped affinely onto the base model's on the same prompts (same mean and
+    spread), so thresholds and calibration keep one scale across both kinds of prompt."""
+    mask = d.mask_mc()
+    if mask.sum() < EXAM_MIN:
+        return None
+    sub = d.subset(np.flatnonzero(mask))
+    gain = sub.strong - sub.weak
+    scale = max(float(np.abs(gain).max()), 1e-9)
+    target = replace(sub, y=np.clip((gain / scale + 1.0) / 2.0, 0.0, 1.0))
+    g = fit_linear(
+        target,
+        l2_features=EXAM_L2_FEATURES,
+        l2_ngrams=EXAM_L2_NGRAMS,
+        balanced=False,
+        v0_prior=False,
+    )
+    z_exam, z_base = g.logits(sub), base.logits(sub)
+    if float(z_exam.std()) <= 0:
+        return None
+    alpha = float(z_base.std()) / float(z_exam.std())
+    bias = float(z_base.mean()) + alpha * (g.bias - float(z_exam.mean()))
+    return Fit(bias=bias, feats=g.feats * alpha, ngrams=g.ngrams * alpha)
+
+
+def fit_linear(
     d: Data,
     use_features: bool = True,
     use_ngrams: bool = True,
@@ -160,14 +136,18 @@ def fit(
     l2_ngrams: float = L2_NGRAMS,
     iterations: int = ITERATIONS,
     lr: float = LEARNING_RATE,
+    balanced: bool = True,
+    v0_prior: bool = True,
 ) -> Fit:
     """Class-balanced L2-regularised logistic regression by full-batch Adam (deterministic)."""
     n_pos = float(d.y.sum())
     n_neg = d.n - n_pos
     if n_pos == 0 or n_neg == 0:
         raise ValueError("training needs both classes")
-    sw = np.where(d.y > 0, 0.5 / n_pos, 0.5 / n_neg)
+    sw = np.where(d.y > 0, 0.5 / n_pos, 0.5 / n_neg) if balanced else np.full(d.n, 1.0 / d.n)
     prior = np.array([V0_WEIGHTS[name] for name in FEATURES]) if use_features else None
+    if prior is not None and not v0_prior:
+        prior = np.zeros(len(FEATURES))
     feats = prior.copy() if prior is not None else np.zeros(len(FEATURES))
     bias = np.array([V0_BIAS if use_features else 0.0])
     ngrams = np.zeros(N_BUCKETS)
@@ -296,7 +276,29 @@ def data_hashes(root: Path) -> dict:
     return {"sha256": total.hexdigest(), "files": files}
 
 
-def to_json(f: Fit, data: dict, metrics: dict, n_train: int, calib: dict | None = None) -> dict:
+def _exam_json(e: Fit) -> dict:
+    kept = np.flatnonzero(np.abs(e.ngrams) >= PRUNE)
+    return {
+        "applies_to": "multiple-choice exam questions (model.is_multiple_choice)",
+        "bias": round(e.bias, 6),
+        "feature_weights": {
+            name: round(float(w), 6) for name, w in zip(FEATURES, e.feats, strict=True)
+        },
+        "ngram_weights": {
+            "n_buckets": N_BUCKETS,
+            **SparseWeights.encode(kept.tolist(), [float(w) for w in e.ngrams[kept]]),
+        },
+    }
+
+
+def to_json(
+    f: Fit,
+    data: dict,
+    metrics: dict,
+    n_train: int,
+    calib: dict | None = None,
+    sets: dict[str, int] | None = None,
+) -> dict:
     kept = np.flatnonzero(np.abs(f.ngrams) >= PRUNE)
     return {
         "version": FORMAT_VERSION,
@@ -309,8 +311,12 @@ def to_json(f: Fit, data: dict, metrics: dict, n_train: int, calib: dict | None 
             "hashing": "crc32 of lower-cased [a-z0-9]+ unigrams and bigrams, first 4000 chars",
             **SparseWeights.encode(kept.tolist(), [float(w) for w in f.ngrams[kept]]),
         },
+        **({"exam_model": _exam_json(f.exam)} if f.exam is not None else {}),
         "training": {
             "n": n_train,
+            "sets": sets or {},
+            "exam_l2_features": EXAM_L2_FEATURES,
+            "exam_l2_ngrams": EXAM_L2_NGRAMS,
             "l2_features": L2_FEATURES,
             "l2_ngrams": L2_NGRAMS,
             "min_df": MIN_DF,
@@ -344,7 +350,8 @@ def train(root: Path, out: Path, evaluate: bool = True, log=print) -> dict:
     calib = calibration(everything)
     log(f"  calibration ({FOLDS}-fold, all prompts) done")
     f = fit(everything)
-    obj = to_json(f, data_hashes(root), metrics, everything.n, calib)
+    sizes_by_set = {name: d.n for name, d in sets.items()}
+    obj = to_json(f, data_hashes(root), metrics, everything.n, calib, sizes_by_set)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
     tmp.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n", encoding="utf-8")
