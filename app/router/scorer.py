@@ -145,12 +145,20 @@ class Router:
 
     def score(self, prompt: str) -> tuple[float, list[tuple[float, str]]]:
         """p(needs deep) and each term's (contribution, phrase), unrounded."""
+        p, contributions, _ = self._score(prompt)
+        return p, contributions
+
+    def _score(self, prompt: str) -> tuple[float, list[tuple[float, str]], float]:
+        """``score`` plus the critique feature's value, so ``decide`` extracts features once
+        (on a long paste the feature scan is most of a decision)."""
         model = self.model
         if model.exam is not None and is_multiple_choice(prompt):
             model = model.exam  # exam questions have their own expert (train.fit_exam)
         logit = model.bias
         contributions: list[tuple[float, str]] = []
-        for feature in extract(prompt):
+        features = extract(prompt)
+        critique = next((f.value for f in features if f.name == "critique"), 0.0)
+        for feature in features:
             c = model.features.get(feature.name, 0.0) * feature.value
             if c:
                 logit += c
@@ -162,7 +170,7 @@ class Router:
             if c:
                 logit += c
                 contributions.append((c, NGRAM_HARD if c > 0 else NGRAM_EASY))
-        return _sigmoid(logit), contributions
+        return _sigmoid(logit), contributions, critique
 
     def decide(
         self, prompt: str, force: str | None = None, previous_score: float | None = None
@@ -179,12 +187,12 @@ class Router:
         threshold = self.threshold
         start = time.perf_counter()
         text = prompt if isinstance(prompt, str) else str(prompt)
-        p, contributions = self.score(text)
+        p, contributions, critique = self._score(text)
         own = "deep" if p >= threshold else "fast"
         if previous_score is not None and FOLLOW_UP_CARRY * previous_score > p:
             p = FOLLOW_UP_CARRY * previous_score
         natural = "deep" if p >= threshold else "fast"
-        if _critique_rule(text):
+        if _critique_rule(text, critique):
             natural = "deep"
             rest = [r for r in _reasons(contributions, deep=True) if r != CRITIQUE_REASON]
             reasons = (CRITIQUE_REASON, *(r for r in rest if r != FALLBACK_REASON))[:3]
@@ -206,9 +214,9 @@ class Router:
         )
 
 
-def _critique_rule(text: str) -> bool:
-    """Strong critique signal plus an explicit request (see ``CRITIQUE_RULE_MIN``)."""
-    value = next((f.value for f in extract(text) if f.name == "critique"), 0.0)
+def _critique_rule(text: str, value: float) -> bool:
+    """Strong critique signal (``value``, the critique feature) plus an explicit request (see
+    ``CRITIQUE_RULE_MIN``)."""
     return value >= CRITIQUE_RULE_MIN and _CRITIQUE_ASK.search(text[:4000]) is not None
 
 
