@@ -13,7 +13,8 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 help:
 	@echo "make run    create .venv, install aha, start the TUI on the embedded model"
 	@echo "make test   create .venv, install aha with test extras, run the whole suite"
-	@echo "make bench  print start-up, answer, router, storage and engine figures beside same-run baselines"
+	@echo "make bench  print start-up, answer, router, storage, engine and streaming figures beside same-run baselines"
+	@echo "            (one section: make bench SECTIONS=streaming)"
 	@echo "make train-router  retrain the router (app/router/weights.json) on ../shared/routing-data"
 
 $(VENV)/bin/python:

@@ -313,6 +313,7 @@ def main() -> int:
     from scripts.bench_engines import engines_bench
     from scripts.bench_router import router
     from scripts.bench_storage import storage_bench
+    from scripts.bench_streaming import streaming_bench
 
     sections = {
         "first_frame": first_frame,
@@ -321,6 +322,7 @@ def main() -> int:
         "router": router,
         "storage": storage_bench,
         "engines": engines_bench,
+        "streaming": streaming_bench,
     }
     chosen = sys.argv[1:] or list(sections)  # `python -m scripts.bench ask` runs one section
     try:

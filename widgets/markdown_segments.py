@@ -82,7 +82,7 @@ def settled_cut(text: str, min_blocks: int = 1, md: MarkdownIt | None = None) ->
     return None
 
 
-def split_settled(text: str, max_blocks: int = 24) -> list[str]:
+def split_settled(text: str, max_blocks: int = 8) -> list[str]:
     """A finished text cut into parts of about `max_blocks` blocks (a stored long answer)."""
     blocks, has_references = top_blocks(text)
     if has_references or len(blocks) <= max_blocks:

@@ -237,8 +237,10 @@ class StreamingMarkdown(Widget):
     # Settled segments become lines --------------------------------------------------------
 
     async def _settle_renders(self, _screen: Screen[object]) -> None:
-        """After a layout: each settled segment laid out at the current width is swapped for
-        the lines it rendered, so no layout ever walks its blocks again."""
+        """After a layout: a settled segment laid out at the current width is swapped for
+        the lines it rendered, so no layout ever walks its blocks again. One per layout: the
+        swap makes another layout, which brings the next (a long stored answer would
+        otherwise hold the event loop for all of its segments at once)."""
         width = self.content_size.width
         if not width or self._lock.locked():
             return
@@ -257,6 +259,7 @@ class StreamingMarkdown(Widget):
                 await self.mount(settled, before=widget)
                 await widget.remove()
             CollectorPause.checkpoint()
+            return
 
     async def _rebuild(self, *_: object) -> None:
         """Lines hold for one width and one theme: render the text again, then settle again."""

@@ -57,17 +57,23 @@ ANSWER = "# A long answer\n\n" + "".join(section(n) for n in range(1, 7))
 class Shown(App[None]):
     """The same app for both: only the widget inside differs."""
 
-    def __init__(self, streamed: bool) -> None:
+    def __init__(self, how: str) -> None:
         super().__init__()
-        self.streamed = streamed
+        self.how = how
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield StreamingMarkdown() if self.streamed else Markdown(ANSWER)
+            if self.how == "streamed":
+                yield StreamingMarkdown()
+            elif self.how == "stored":  # a finished answer loaded from the database
+                yield StreamingMarkdown(ANSWER)
+            else:
+                yield Markdown(ANSWER)
 
 
-async def screens(streamed: bool, theme: str) -> tuple[list[str], Shown]:
-    app = Shown(streamed)
+async def screens(how: str, theme: str) -> tuple[list[str], Shown]:
+    streamed = how == "streamed"
+    app = Shown(how)
     shots: list[str] = []
     async with app.run_test(size=(80, 30)) as pilot:
         app.theme = theme
@@ -82,7 +88,8 @@ async def screens(streamed: bool, theme: str) -> tuple[list[str], Shown]:
         scroll = app.query_one(VerticalScroll)
         for _ in range(3):  # layouts settle segments into lines; let them finish
             await pilot.pause()
-        if streamed:
+        if how != "stock":
+            view = app.query_one(StreamingMarkdown)
             assert view.segment_count > 3, "the answer should have been cut into segments"
             assert app.query(SettledSegment), "settled segments should show as rendered lines"
         for y in (0, 35, 90, 160, 10_000):
@@ -93,10 +100,11 @@ async def screens(streamed: bool, theme: str) -> tuple[list[str], Shown]:
     return shots, app
 
 
+@pytest.mark.parametrize("how", ["streamed", "stored"])
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-async def test_completed_stream_renders_as_stock(theme: str) -> None:
-    streamed, _ = await screens(True, theme)
-    stock, _ = await screens(False, theme)
-    assert len(streamed) == len(stock) == 5
-    for position, (mine, theirs) in enumerate(zip(streamed, stock, strict=True)):
-        assert mine == theirs, f"scroll position {position} differs from the stock widget"
+async def test_completed_answer_renders_as_stock(how: str, theme: str) -> None:
+    mine, _ = await screens(how, theme)
+    stock, _ = await screens("stock", theme)
+    assert len(mine) == len(stock) == 5
+    for position, (ours, theirs) in enumerate(zip(mine, stock, strict=True)):
+        assert ours == theirs, f"scroll position {position} differs from the stock widget"
