@@ -4,16 +4,20 @@ Textual's `Markdown.get_stream()` keeps one widget for the whole answer: every f
 every block of it, so a long answer slows down and stalls the event loop (the user's typing
 stutters). Here the answer is a column of stock `Markdown` widgets instead:
 
-- settled segments: the text up to a cut (see `widgets.markdown_segments`), never touched again;
+- settled segments: the text up to a cut (see `widgets.markdown_segments`), parsed whole once
+  and never touched again;
 - one open tail that takes new text through the stock incremental `Markdown.append`; once it
-  holds enough complete blocks, it becomes a settled segment and a fresh tail takes the rest.
+  holds enough complete blocks, the text before a cut becomes a settled segment and a fresh tail
+  takes the rest. The incremental append can leave a block as it first guessed it, so settled
+  text is parsed afresh, and when the answer ends the tail is parsed whole.
 
 Each segment renders exactly what the same blocks render inside one widget (the cuts are only
 where the gap between blocks comes out the same), so a finished answer looks as the stock widget
 shows it; tests/snapshot/test_streaming_markdown.py compares the two screen by screen.
 
 Once a settled segment has been laid out, it is swapped for the lines it rendered (the screen's
-own compositing, run on that segment alone): one leaf widget with a fixed height. Every layout
+own compositing, Textual's private `Compositor`, run on that segment alone): one leaf widget with
+a fixed height. Every layout
 then walks the tail's few blocks and one widget per segment, so its cost stops growing with the
 answer. A new width or theme renders the segments from their text again.
 """
@@ -220,10 +224,14 @@ class StreamingMarkdown(Widget):
         or a table read as a paragraph differently from a whole parse)."""
         old = self._tail
         settled, rest = self._tail_text[:cut], self._tail_text[cut:]
-        segment, tail = Markdown(settled), Markdown(rest)
+        # The new tail is filled through `append`, not given the text up front: after an
+        # `update` Textual's Markdown takes its last line, not its last block, as where the
+        # next append starts, and would replace that block with what follows it.
+        segment, tail = Markdown(settled), Markdown()
         with self.app.batch_update():
             await self.mount(segment, before=old)
             await self.mount(tail, after=old)
+            await tail.append(rest)
             await old.remove()
         self._segments.append(Segment(settled, segment))
         self._tail, self._tail_text, self._fed = tail, rest, len(rest)
