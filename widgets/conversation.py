@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.widget import Widget
@@ -65,6 +65,10 @@ class Conversation(VerticalScroll, can_focus=False):
         self._kept_y: float | None = None
         self._last_placements: dict[Widget, int] = {}
         self._loading = False
+        # The views keys moved the selection to, latest last: keys repeat faster than focus
+        # moves, so a key still reaching an earlier one must step on from the latest.
+        self._nav_trail: list[MessageView] = []
+        self._focus_pending = False
 
     def on_mount(self) -> None:
         self.anchor()
@@ -159,6 +163,10 @@ class Conversation(VerticalScroll, can_focus=False):
         if view is not None:
             self.call_after_refresh(self._focus, view, highlight)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget not in self._nav_trail:
+            self._nav_trail = []  # focus moved some other way: keys start from there
+
     def _focus(self, view: MessageView, highlight: bool) -> None:
         for other in self.views:
             other.remove_class("-highlight")
@@ -171,22 +179,43 @@ class Conversation(VerticalScroll, can_focus=False):
     async def _navigate(self, event: MessageView.Navigate) -> None:
         """Move the selection; past either end the message bubbles up to the screen."""
         views = self.views
-        if event.view not in views:
+        base = event.view
+        if base in self._nav_trail and self._nav_trail[-1] in views:
+            base = self._nav_trail[-1]
+        else:
+            self._nav_trail = [base]  # keys still reaching it step on from the latest too
+        if base not in views:
             return
-        index = views.index(event.view) + event.step
+        index = views.index(base) + event.step
         if index < 0 and self._first > 0:
             await self._load_older()
             views = self.views
-            index = views.index(event.view) + event.step
+            index = views.index(base) + event.step
         elif index >= len(views) and not self.at_end:
             await self._load_newer()
             views = self.views
-            index = views.index(event.view) + event.step
+            index = views.index(base) + event.step
         if 0 <= index < len(views):
             event.stop()
             self.release_anchor()
-            views[index].focus(scroll_visible=False)
-            self.scroll_to_widget(views[index], animate=False)
+            self._nav_trail = [*self._nav_trail[-MAX_MOUNTED:], views[index]]
+            # Focus moves once per frame, to where the keys got to: every focus change
+            # rebuilds the footer's key list, and a burst of them can wedge it.
+            if not self._focus_pending:
+                self._focus_pending = True
+                self.call_after_refresh(self._focus_latest)
+
+    def _focus_latest(self) -> None:
+        """Focus where the keys got to; bring it into sight (after the layout, since messages
+        mounted above just now move everything down) and hold it there while the messages
+        mounted around it grow to their height."""
+        self._focus_pending = False
+        view = self._nav_trail[-1] if self._nav_trail else None
+        if view is not None and view.is_attached:
+            view.focus(scroll_visible=False)
+            self.release_anchor()  # growing content may have re-anchored it at the bottom
+            self.scroll_to_widget(view, animate=False, immediate=True)
+            self._keep_in_place(view)
 
     # Growing and shrinking the window ------------------------------------------------------
 
@@ -266,9 +295,13 @@ class Conversation(VerticalScroll, can_focus=False):
             y = self._last_placements.get(view)
             if y is not None:
                 offset = self._kept_y = max(0.0, y - row)
-                self.set_reactive(VerticalScroll.scroll_y, offset)
-                self.set_reactive(VerticalScroll.scroll_target_y, offset)
-                self.vertical_scrollbar.position = offset
+                if offset != self.scroll_y:
+                    self.set_reactive(VerticalScroll.scroll_y, offset)
+                    self.set_reactive(VerticalScroll.scroll_target_y, offset)
+                    self.vertical_scrollbar.position = offset
+                    # Arranged outside a screen update (a size query), the screen must
+                    # still place everything at the new offset.
+                    self._refresh_scroll()
         return result
 
     # New messages at the bottom -------------------------------------------------------------

@@ -187,11 +187,12 @@ class StreamingMarkdown(Widget):
             self._segments = [Segment(text, Markdown(text)) for text in parts[:-1]]
             self._tail_text = parts[-1]
             self._fed = len(self._tail_text)
-            with self.app.batch_update():
-                await self.remove_children(old)
-                if self._segments:
-                    await self.mount_all([s.widget for s in self._segments], before=self._tail)
-                await self._tail.update(self._tail_text)
+            # No batch_update around awaits anywhere here: if this widget is removed while a
+            # mount is awaited, the batch would never end and the screen would stop updating.
+            await self.remove_children(old)
+            if self._segments:
+                await self.mount_all([s.widget for s in self._segments], before=self._tail)
+            await self._tail.update(self._tail_text)
 
     def stream(self) -> SegmentStream:
         """A writer that takes fragments as fast as they come and shows them a step a frame."""
@@ -228,11 +229,15 @@ class StreamingMarkdown(Widget):
         # `update` Textual's Markdown takes its last line, not its last block, as where the
         # next append starts, and would replace that block with what follows it.
         segment, tail = Markdown(settled), Markdown()
-        with self.app.batch_update():
-            await self.mount(segment, before=old)
-            await self.mount(tail, after=old)
-            await tail.append(rest)
-            await old.remove()
+        segment.display = tail.display = False  # built out of sight, swapped in at once
+        await self.mount(segment, before=old)
+        await self.mount(tail, after=old)
+        await tail.append(rest)
+        if not self.is_attached:
+            return
+        segment.display = tail.display = True
+        old.display = False
+        await old.remove()
         self._segments.append(Segment(settled, segment))
         self._tail, self._tail_text, self._fed = tail, rest, len(rest)
 
@@ -263,9 +268,7 @@ class StreamingMarkdown(Widget):
                 continue
             settled = SettledSegment(strips, width)
             segment.widget = settled
-            with self.app.batch_update():
-                await self.mount(settled, before=widget)
-                await widget.remove()
+            await self._replace(widget, settled)
             CollectorPause.checkpoint()
             return
 
@@ -276,9 +279,15 @@ class StreamingMarkdown(Widget):
             if isinstance(widget, SettledSegment):
                 fresh = Markdown(segment.text)
                 segment.widget = fresh
-                with self.app.batch_update():
-                    await self.mount(fresh, before=widget)
-                    await widget.remove()
+                await self._replace(widget, fresh)
+
+    async def _replace(self, old: Widget, new: Widget) -> None:
+        """Put `new` where `old` is, in one frame: mounted out of sight, then swapped."""
+        new.display = False
+        await self.mount(new, before=old)
+        if self.is_attached:
+            new.display, old.display = True, False
+            await old.remove()
 
     async def on_resize(self, _event: events.Resize) -> None:
         width = self.content_size.width
