@@ -7,9 +7,11 @@ stutters). Here the answer is a column of stock `Markdown` widgets instead:
 - settled segments: the text up to a cut (see `widgets.markdown_segments`), parsed whole once
   and never touched again;
 - one open tail that takes new text through the stock incremental `Markdown.append`; once it
-  holds enough complete blocks, the text before a cut becomes a settled segment and a fresh tail
-  takes the rest. The incremental append can leave a block as it first guessed it, so settled
-  text is parsed afresh, and when the answer ends the tail is parsed whole.
+  holds enough complete blocks and has been laid out, the lines its blocks before a cut show
+  become a settled segment and those blocks leave the tail, which keeps the rest (nothing is
+  parsed or built twice). Where the incremental append left blocks other than a whole parse
+  makes (kinds or starting lines differ), the settled text is built afresh instead, and when
+  the answer ends the tail is parsed whole only then.
 
 Each segment renders exactly what the same blocks render inside one widget (the cuts are only
 where the gap between blocks comes out the same), so a finished answer looks as the stock widget
@@ -29,16 +31,14 @@ import gc
 from dataclasses import dataclass
 
 from textual import events
-from textual._compositor import Compositor
 from textual.app import ComposeResult
-from textual.geometry import Region, Size
 from textual.screen import Screen
-from textual.selection import Selection
-from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
 
 from widgets.markdown_segments import parser, settled_cut, split_settled
+from widgets.settled_lines import SettledSegment, blocks_match, head_strips, render_strips
 
 # A tail settles once it holds this many complete blocks: fewer means cheaper tail updates,
 # more means fewer segments.
@@ -78,41 +78,6 @@ class CollectorPause:
         cls.active = max(0, cls.active - 1)
         if not cls.active:
             gc.unfreeze()
-
-
-class SettledSegment(Widget):
-    """A settled segment, as the lines its stock widgets rendered: one leaf widget that is
-    never laid out again, however many blocks it shows."""
-
-    DEFAULT_CSS = "SettledSegment { width: 1fr; height: auto; }"
-
-    def __init__(self, strips: list[Strip], width: int) -> None:
-        super().__init__()
-        self.strips = strips
-        self.rendered_width = width
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.strips)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        lines = [strip.crop(crop.x, crop.right) for strip in self.strips[crop.y : crop.bottom]]
-        blank = Strip.blank(crop.width)
-        return lines + [blank] * (crop.height - len(lines))
-
-    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        text = "\n".join(strip.text.rstrip() for strip in self.strips)
-        return selection.extract(text), "\n"
-
-
-def render_strips(widget: Widget) -> list[Strip] | None:
-    """What `widget` and everything in it shows, line by line, at its current size: the same
-    compositing the screen does, run on this widget alone."""
-    size = widget.outer_size
-    if not size.area:
-        return None
-    compositor = Compositor()
-    compositor.reflow(widget, size)
-    return compositor.render_strips(size)
 
 
 @dataclass
@@ -201,16 +166,13 @@ class StreamingMarkdown(Widget):
         return writer
 
     async def absorb(self, text: str) -> None:
-        """Add `text` at the end; settle the tail when it holds enough complete blocks."""
+        """Add `text` at the end (the tail takes it); after the next layout, the tail's
+        complete blocks become a settled segment (see `_settle_renders`)."""
         if not text:
             return
         async with self._lock:
             self._tail_text += text
-            cut = settled_cut(self._tail_text, SEGMENT_BLOCKS, self._parser)
-            if cut is None:
-                await self._feed_tail(len(self._tail_text))
-                return
-            await self._settle(cut)
+            await self._feed_tail(len(self._tail_text))
 
     async def _feed_tail(self, upto: int) -> None:
         if upto > self._fed:
@@ -242,10 +204,13 @@ class StreamingMarkdown(Widget):
         self._tail, self._tail_text, self._fed = tail, rest, len(rest)
 
     async def finish(self) -> None:
-        """The answer is complete: parse the tail whole, as the stock widget would."""
+        """The answer is complete: unless the tail's blocks are already what a whole parse
+        makes, parse the tail whole, as the stock widget would."""
         async with self._lock:
-            self._fed = len(self._tail_text)
-            await self._tail.update(self._tail_text)
+            await self._feed_tail(len(self._tail_text))
+            blocks = [child for child in self._tail.children if isinstance(child, MarkdownBlock)]
+            if not blocks_match(blocks, self._tail_text, self._parser):
+                await self._tail.update(self._tail_text)
 
     # Settled segments become lines --------------------------------------------------------
 
@@ -257,6 +222,9 @@ class StreamingMarkdown(Widget):
         width = self.content_size.width
         if not width or self._lock.locked():
             return
+        async with self._lock:
+            if await self._cut_tail(width):
+                return
         for segment in self._segments:
             widget = segment.widget
             if not isinstance(widget, Markdown) or widget.outer_size.width != width:
@@ -271,6 +239,53 @@ class StreamingMarkdown(Widget):
             await self._replace(widget, settled)
             CollectorPause.checkpoint()
             return
+
+    async def _cut_tail(self, width: int) -> bool:
+        """Settle the tail's complete blocks in place: the lines they show now become a
+        settled segment and the blocks leave the tail, which keeps the rest. Nothing is parsed
+        or built again, so a cut costs what the open blocks cost, not what the answer does.
+        When the tail's blocks are not what a whole parse makes, the settled text is built
+        afresh instead (`_settle`)."""
+        tail = self._tail
+        if self._fed != len(self._tail_text) or not tail.is_mounted:
+            return False
+        if tail.outer_size.width != width:
+            return False
+        cut = settled_cut(self._tail_text, SEGMENT_BLOCKS, self._parser)
+        if cut is None:
+            return False
+        settled = self._tail_text[:cut]
+        lines = settled.count("\n")
+        blocks = [child for child in tail.children if isinstance(child, MarkdownBlock)]
+        head = [block for block in blocks if block.source_range[0] < lines]
+        rest = blocks[len(head) :]
+        if not rest or not blocks_match(head, settled, self._parser):
+            await self._settle(cut)
+            return True
+        strips = head_strips(tail, rest[0], width)
+        if strips is None:
+            return False  # not laid out at this width yet: the next layout will be
+        segment = SettledSegment(strips, width)
+        segment.display = False
+        await self.mount(segment, before=tail)
+        if not self.is_attached:
+            return True
+        for block in head:
+            block.display = False
+        segment.display = True
+        # The tail now holds the rest only, as if it had been given just that text.
+        tail._markdown = tail._markdown[cut:]
+        tail._last_parsed_line -= lines
+        tail._table_of_contents = None
+        for block in rest:
+            start, end = block.source_range
+            block.source_range = (start - lines, end - lines)
+        self._segments.append(Segment(settled, segment))
+        self._tail_text = self._tail_text[cut:]
+        self._fed = len(self._tail_text)
+        await tail.remove_children(head)
+        CollectorPause.checkpoint()
+        return True
 
     async def _rebuild(self, *_: object) -> None:
         """Lines hold for one width and one theme: render the text again, then settle again."""

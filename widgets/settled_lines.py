@@ -1,0 +1,103 @@
+"""Settled text as the lines it rendered, and the checks that make those lines exact.
+
+A streamed answer's settled segments stop being widgets: each is kept as the lines Textual's
+own compositing (its private `Compositor`, run on that part alone) drew for it, in one leaf
+widget that no layout walks again (see `widgets.streaming_markdown`).
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from textual._compositor import Compositor
+from textual.geometry import Region, Size
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
+
+from widgets.markdown_segments import top_blocks
+
+
+class SettledSegment(Widget):
+    """A settled segment, as the lines its stock widgets rendered: one leaf widget that is
+    never laid out again, however many blocks it shows."""
+
+    DEFAULT_CSS = "SettledSegment { width: 1fr; height: auto; }"
+
+    def __init__(self, strips: list[Strip], width: int) -> None:
+        super().__init__()
+        self.strips = strips
+        self.rendered_width = width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.strips)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = [strip.crop(crop.x, crop.right) for strip in self.strips[crop.y : crop.bottom]]
+        blank = Strip.blank(crop.width)
+        return lines + [blank] * (crop.height - len(lines))
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        text = "\n".join(strip.text.rstrip() for strip in self.strips)
+        return selection.extract(text), "\n"
+
+
+def render_strips(widget: Widget) -> list[Strip] | None:
+    """What `widget` and everything in it shows, line by line, at its current size: the same
+    compositing the screen does, run on this widget alone."""
+    size = widget.outer_size
+    if not size.area:
+        return None
+    compositor = Compositor()
+    compositor.reflow(widget, size)
+    return compositor.render_strips(size)
+
+
+# Textual's block widget for each top-level token a cut can leave behind it.
+BLOCK_NAMES = {
+    "paragraph_open": "MarkdownParagraph",
+    "bullet_list_open": "MarkdownBulletList",
+    "ordered_list_open": "MarkdownOrderedList",
+    "table_open": "MarkdownTable",
+    "fence": "MarkdownFence",
+    "code_block": "MarkdownFence",
+    "blockquote_open": "MarkdownBlockQuote",
+    "hr": "MarkdownHorizontalRule",
+}
+
+
+def blocks_match(blocks: list[MarkdownBlock], text: str, md: MarkdownIt) -> bool:
+    """Whether the tail's blocks, built by incremental appends, are the blocks a whole parse
+    of `text` makes (the same kinds starting on the same lines): then they render as it does."""
+    found, has_references = top_blocks(text, md)
+    if has_references or len(found) != len(blocks):
+        return False
+    for block, want in zip(blocks, found, strict=True):
+        name = BLOCK_NAMES.get(want.kind)
+        if want.kind == "heading_open":
+            name = "MarkdownH"
+        if name is None or not type(block).__name__.startswith(name):
+            return False
+        if block.source_range[0] != want.line:
+            return False
+    return True
+
+
+def head_strips(tail: Markdown, upto: MarkdownBlock, width: int) -> list[Strip] | None:
+    """The lines `tail` shows above the block `upto`, rendered on their own, or None while the
+    screen has not laid out those blocks at `width` yet (their sizes would be stale)."""
+    compositor = Compositor()
+    compositor.reflow(tail, Size(width, max(1, tail.outer_size.height)))
+    geometry = compositor.full_map.get(upto)
+    if geometry is None:
+        return None
+    rows = geometry.region.y
+    for widget, placed in compositor.full_map.items():
+        if placed.region.y < rows and widget.region.size != placed.region.size:
+            return None
+    if rows <= 0:
+        return None
+    size = Size(width, rows)
+    compositor.reflow(tail, size)
+    return compositor.render_strips(size)
