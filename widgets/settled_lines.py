@@ -98,6 +98,5 @@ def head_strips(tail: Markdown, upto: MarkdownBlock, width: int) -> list[Strip] 
             return None
     if rows <= 0:
         return None
-    size = Size(width, rows)
-    compositor.reflow(tail, size)
-    return compositor.render_strips(size)
+    # Only the rows above `upto` are drawn: the layout made for the whole tail serves them.
+    return compositor.render_strips(Size(width, rows))
