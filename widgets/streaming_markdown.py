@@ -40,8 +40,11 @@ from textual.widgets._markdown import MarkdownBlock
 from widgets.markdown_segments import parser, settled_cut, split_settled
 from widgets.settled_lines import SettledSegment, blocks_match, head_strips, render_strips
 
-# A tail settles once it holds this many complete blocks: fewer means cheaper tail updates,
-# more means fewer segments.
+# The first cut waits for this many complete blocks: a cut costs about what a step does
+# (drawing the lines, mounting them, removing the blocks), so a short answer is never cut and
+# fills one stock widget. Later cuts come at SEGMENT_BLOCKS, keeping the tail (what every layout
+# walks) small.
+FIRST_SEGMENT_BLOCKS = 20
 SEGMENT_BLOCKS = 6
 # One step of text per frame at most: what arrives meanwhile waits, so that no single update
 # (parsing, mounting, laying out new blocks) holds the event loop for long.
@@ -251,7 +254,8 @@ class StreamingMarkdown(Widget):
             return False
         if tail.outer_size.width != width:
             return False
-        cut = settled_cut(self._tail_text, SEGMENT_BLOCKS, self._parser)
+        least = SEGMENT_BLOCKS if self._segments else FIRST_SEGMENT_BLOCKS
+        cut = settled_cut(self._tail_text, least, self._parser)
         if cut is None:
             return False
         settled = self._tail_text[:cut]
