@@ -8,13 +8,12 @@ typed prompt; this only draws them and keeps the tree consistent when Escape can
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 from typing import TYPE_CHECKING
 
-from app.backend.events import Content, Thinking
 from app.brainstorm.service import BrainstormError, StageRun
 from app.brainstorm.stages import SPECS, Stage
-from app.chat import Rerouted, Turn
+from app.chat import Turn
+from app.ui.answer_stream import stream_into
 from storage import MessageStatus
 from widgets.message_view import AssistantMessage
 
@@ -83,14 +82,7 @@ class StageRunner(_Base):
         )
         await self.conversation.add_assistant(view)
         try:
-            async with aclosing(self.service.chat.stream_turn(turn)) as events:
-                async for event in events:
-                    if isinstance(event, Content):
-                        await view.append(event.text)
-                    elif isinstance(event, Thinking):
-                        await view.append_thinking(event.text)
-                    elif isinstance(event, Rerouted):
-                        view.badge.reroute(event.route, event.model, event.note)
+            await stream_into(view, self.service.chat, turn)
         except asyncio.CancelledError:
             if turn.final is None:
                 turn.final = self.store.finish_assistant(

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from app.backend.events import Content, Thinking
-from app.chat import Rerouted, Turn
+from app.chat import Turn
+from app.ui.answer_stream import stream_into
 from storage import Message, MessageStatus
 from widgets.message_view import AssistantMessage, UserMessage
 
@@ -68,16 +67,7 @@ class BranchActions(_Base):
                 message_id=turn.assistant.id,
             )
             await conversation.add_assistant(view)
-            # aclosing: a cancel that lands while a widget is updating (outside the stream)
-            # still ends the stream now, so its partial text is stored before the view finishes.
-            async with aclosing(self.chat.stream_turn(turn)) as events:
-                async for event in events:
-                    if isinstance(event, Content):
-                        await view.append(event.text)
-                    elif isinstance(event, Thinking):
-                        await view.append_thinking(event.text)
-                    elif isinstance(event, Rerouted):
-                        view.badge.reroute(event.route, event.model, event.note)
+            await stream_into(view, self.chat, turn)
         except asyncio.CancelledError:
             if turn is not None and turn.final is None:
                 turn.final = self.store.finish_assistant(
