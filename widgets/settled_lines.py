@@ -54,16 +54,17 @@ def render_strips(widget: Widget) -> list[Strip] | None:
     return compositor.render_strips(size)
 
 
-# Textual's block widget for each top-level token a cut can leave behind it.
-BLOCK_NAMES = {
-    "paragraph_open": "MarkdownParagraph",
-    "bullet_list_open": "MarkdownBulletList",
-    "ordered_list_open": "MarkdownOrderedList",
-    "table_open": "MarkdownTable",
-    "fence": "MarkdownFence",
-    "code_block": "MarkdownFence",
-    "blockquote_open": "MarkdownBlockQuote",
-    "hr": "MarkdownHorizontalRule",
+# Textual's block widgets for each top-level token; any other token counts as a mismatch.
+BLOCK_NAMES: dict[str, frozenset[str]] = {
+    "paragraph_open": frozenset({"MarkdownParagraph"}),
+    "heading_open": frozenset(f"MarkdownH{level}" for level in range(1, 7)),
+    "bullet_list_open": frozenset({"MarkdownBulletList"}),
+    "ordered_list_open": frozenset({"MarkdownOrderedList"}),
+    "table_open": frozenset({"MarkdownTable"}),
+    "fence": frozenset({"MarkdownFence"}),
+    "code_block": frozenset({"MarkdownFence"}),
+    "blockquote_open": frozenset({"MarkdownBlockQuote"}),
+    "hr": frozenset({"MarkdownHorizontalRule"}),
 }
 
 
@@ -74,10 +75,7 @@ def blocks_match(blocks: list[MarkdownBlock], text: str, md: MarkdownIt) -> bool
     if has_references or len(found) != len(blocks):
         return False
     for block, want in zip(blocks, found, strict=True):
-        name = BLOCK_NAMES.get(want.kind)
-        if want.kind == "heading_open":
-            name = "MarkdownH"
-        if name is None or not type(block).__name__.startswith(name):
+        if type(block).__name__ not in BLOCK_NAMES.get(want.kind, ()):
             return False
         if block.source_range[0] != want.line:
             return False

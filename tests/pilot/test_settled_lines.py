@@ -1,0 +1,80 @@
+"""The answer view settles its tail in place only when the tail's blocks are what a whole parse
+makes, and a streamed answer whose blocks change kind as text arrives still ends as stock shows it.
+"""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
+
+from widgets.markdown_segments import parser
+from widgets.settled_lines import SettledSegment, blocks_match
+from widgets.streaming_markdown import StreamingMarkdown
+
+VARIED = (
+    "# Title\n\npara\n\n---\n\n- a\n- b\n\n1. x\n\n> quote\n\n```\ncode\n```\n\n"
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n    indented\n"
+)
+
+# Paragraphs that turn into a setext heading and a table only once their next line arrives.
+TURNING = "".join(
+    f"Paragraph {n} that becomes a heading\n===\n\nA line {n} before the table.\n\n"
+    f"| left {n} | right |\n|------|-------|\n| {n} | {n * 2} |\n\n- item {n}\n- more\n\n"
+    for n in range(1, 12)
+)
+
+
+class Blocks(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Markdown(VARIED)
+
+
+async def test_blocks_match_compares_kinds_and_lines() -> None:
+    app = Blocks()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        blocks = [c for c in app.query_one(Markdown).children if isinstance(c, MarkdownBlock)]
+        assert blocks_match(blocks, VARIED, parser())
+        # A heading where the horizontal rule is, or one block fewer, is a mismatch.
+        assert not blocks_match(blocks, VARIED.replace("---\n", "## h\n"), parser())
+        assert not blocks_match(blocks[:-1], VARIED, parser())
+
+
+class Shown(App[None]):
+    def __init__(self, streamed: bool) -> None:
+        super().__init__()
+        self.streamed = streamed
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield StreamingMarkdown() if self.streamed else Markdown(TURNING)
+
+
+async def shots(streamed: bool) -> list[str]:
+    app = Shown(streamed)
+    out: list[str] = []
+    async with app.run_test(size=(70, 24)) as pilot:
+        await pilot.pause()
+        if streamed:
+            view = app.query_one(StreamingMarkdown)
+            stream = view.stream()
+            for start in range(0, len(TURNING), 3):
+                await stream.write(TURNING[start : start + 3])
+            await stream.stop()
+            for _ in range(3):
+                await pilot.pause()
+            assert view.source == TURNING
+            assert app.query(SettledSegment), "the tail should have been settled in place"
+        scroll = app.query_one(VerticalScroll)
+        for y in (0, 40, 10_000):
+            scroll.scroll_to(y=y, animate=False, immediate=True)
+            await pilot.pause()
+            await pilot.pause()
+            out.append(app.export_screenshot())
+    return out
+
+
+async def test_blocks_that_change_kind_end_as_stock() -> None:
+    assert await shots(streamed=True) == await shots(streamed=False)
