@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from dataclasses import dataclass
 
 from textual import events
@@ -47,9 +48,13 @@ from widgets.settled_lines import SettledSegment, blocks_match, head_strips, ren
 FIRST_SEGMENT_BLOCKS = 20
 SEGMENT_BLOCKS = 6
 # One step of text per frame at most: what arrives meanwhile waits, so that no single update
-# (parsing, mounting, laying out new blocks) holds the event loop for long.
+# (parsing, mounting, laying out new blocks) holds the event loop for long. A step's size
+# follows what the last ones cost: about STEP_BUDGET_S of parsing and mounting, so a key
+# typed meanwhile is drawn between steps rather than behind one long one.
 FRAME_S = 1 / 60
+STEP_BUDGET_S = 0.03
 STEP_CHARS = 1200
+STEP_CHARS_RANGE = (150, 1200)
 
 
 class CollectorPause:
@@ -328,6 +333,7 @@ class SegmentStream:
         self._new = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._step_chars = STEP_CHARS
 
     def start(self) -> None:
         if self._task is None:
@@ -352,13 +358,25 @@ class SegmentStream:
                 continue
             text = "".join(self._pending)
             self._pending.clear()
-            step, rest = text[:STEP_CHARS], text[STEP_CHARS:]
+            size = self._step_chars
+            step, rest = text[:size], text[size:]
             if rest:
                 self._pending.append(rest)  # first in line: writes made meanwhile follow it
             elif not self._closing:
                 self._new.clear()
+            began = time.perf_counter()
             await self.view.absorb(step)
+            self._pace(len(step), time.perf_counter() - began)
             await asyncio.sleep(FRAME_S)
+
+    def _pace(self, chars: int, seconds: float) -> None:
+        """The next step's size: what fits STEP_BUDGET_S at the rate this step went (steps
+        cut short by a lack of text say nothing about the rate)."""
+        if chars < self._step_chars or seconds <= 0:
+            return
+        fits = chars * STEP_BUDGET_S / seconds
+        low, high = STEP_CHARS_RANGE
+        self._step_chars = int(min(high, max(low, (self._step_chars + fits) / 2)))
 
     async def stop(self) -> None:
         """Show everything written so far, exactly as a whole parse shows it, then stop."""
