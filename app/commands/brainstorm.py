@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app import paths
+from app.commands.cli_common import one_match
 from app.config import Settings
 from storage import Store
 from storage.brainstorm_models import Brainstorm
@@ -33,15 +34,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def resolve(store: Store, ref: str) -> Brainstorm:
-    if ref == "last":
-        found = store.list_brainstorms()[:1]
-    else:
-        found = store.find_brainstorms(ref)
-    if not found:
-        raise BrainstormError(f"no brainstorm matching {ref!r} (aha brainstorm list)")
-    if len(found) > 1:
-        raise BrainstormError(f"{ref!r} matches {len(found)} brainstorms; give more of the id")
-    return found[0]
+    found = store.list_brainstorms()[:1] if ref == "last" else store.find_brainstorms(ref)
+    return one_match(found, ref, "brainstorms", BrainstormError, "aha brainstorm list")
 
 
 def _list(store: Store) -> int:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from app import paths
+from app.commands.cli_common import one_match, write_stdout
 from app.config import Settings
 from app.sanitize import strip_control
 from storage import Draft, Store
@@ -136,11 +136,7 @@ def _with_store(work: Callable[[Store], T], *, create: bool = False) -> T:
 
 def _resolve(store: Store, ref: str) -> Draft:
     found = store.list_drafts()[:1] if ref == "last" else store.find_drafts(ref)
-    if not found:
-        raise DraftCommandError(f"no draft matching {ref!r} (aha draft list)")
-    if len(found) > 1:
-        raise DraftCommandError(f"{ref!r} matches {len(found)} drafts; give more of the id")
-    return found[0]
+    return one_match(found, ref, "drafts", DraftCommandError, "aha draft list")
 
 
 # Actions --------------------------------------------------------------------------------------
@@ -220,17 +216,8 @@ def _export(ref: str, output: str | None) -> int:
         except OSError as exc:
             raise DraftCommandError(f"cannot write {output}: {exc.strerror or exc}") from None
         return 0
-    _write_stdout(data)
+    write_stdout(data)
     return 0
-
-
-def _write_stdout(data: bytes) -> None:
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # `aha draft export ID | head`: the reader left; stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _check(files: list[str], as_json: bool) -> int:
@@ -254,5 +241,5 @@ def _check(files: list[str], as_json: bool) -> int:
                 )
             if finding.severity == "error" and status == 0:
                 status = 1
-    _write_stdout(("\n".join(out) + "\n").encode("utf-8") if out else b"")
+    write_stdout(("\n".join(out) + "\n").encode("utf-8") if out else b"")
     return status

@@ -7,11 +7,11 @@ whatever the locale and a round trip through `aha import` can be compared with `
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from app import paths
+from app.commands.cli_common import one_match, write_stdout
 from app.config import Settings
 from app.transfer.exporting import render_session as render
 from storage import Store
@@ -29,23 +29,7 @@ def resolve_session(store: Store, ref: str) -> Session:
         if session is None:
             raise ExportError("no sessions yet")
         return session
-    found = store.find_sessions(ref)
-    if not found:
-        raise ExportError(f"no session matching {ref!r}")
-    if len(found) > 1:
-        raise ExportError(f"{ref!r} matches {len(found)} sessions; give more of the id")
-    return found[0]
-
-
-def _write_stdout(data: bytes) -> None:
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # `aha export ... | head`: the reader left; stop quietly, and keep Python's exit-time
-        # flush from raising again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    return one_match(store.find_sessions(ref), ref, "sessions", ExportError)
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,5 +57,5 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
             print(f"aha export: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 1
     else:
-        _write_stdout(data)
+        write_stdout(data)
     return 0
