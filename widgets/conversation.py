@@ -223,15 +223,25 @@ class Conversation(VerticalScroll, can_focus=False):
         super().watch_scroll_y(old_value, new_value)
         if self._keep is not None and new_value != self._kept_y:
             self._keep = None  # the user scrolled: they decide where the view is now
+        self._grow_window_if_near_an_end()
+
+    def _grow_window_if_near_an_end(self) -> None:
         if self._loading or not self.is_mounted:
             return
         margin = self.scrollable_content_region.height
-        if new_value <= margin and self._first > 0:
+        if self.scroll_y <= margin and self._first > 0:
             self._loading = True
             self.call_later(self._load_older)
-        elif new_value >= self.max_scroll_y - margin and not self.at_end:
+        elif self.scroll_y >= self.max_scroll_y - margin and not self.at_end:
             self._loading = True
             self.call_later(self._load_newer)
+
+    def _loaded(self) -> None:
+        """A load has finished. A scroll that arrived meanwhile was ignored, and a view
+        already at the very top (or bottom) sends no more scroll events, so look again once
+        the new messages are laid out."""
+        self._loading = False
+        self.call_after_refresh(self._grow_window_if_near_an_end)
 
     async def _load_older(self) -> None:
         """Mount the BATCH messages above the window, keeping the view where it is."""
@@ -241,18 +251,18 @@ class Conversation(VerticalScroll, can_focus=False):
                 return
             start = max(0, self._first - BATCH)
             new = [self.view_for(m) for m in self._messages[start : self._first]]
+            # Unmount the far bottom first, so that no more than MAX_MOUNTED are ever mounted.
+            # Only stored messages are unmounted: a live answer has nothing to come back from.
+            excess = len(views) + len(new) - MAX_MOUNTED
+            if excess > 0 and len(views) == self._last - self._first:
+                await self.remove_children(views[-excess:])
+                self._last -= excess
             self._keep_in_place(views[0])
             await self.mount_all(new, before=views[0])
             self._apply_siblings(new)
             self._first = start
-            views = self.views
-            excess = len(views) - MAX_MOUNTED
-            # Only stored messages are unmounted: a live answer has nothing to come back from.
-            if excess > 0 and len(views) == self._last - self._first:
-                await self.remove_children(views[-excess:])
-                self._last -= excess
         finally:
-            self._loading = False
+            self._loaded()
 
     async def _load_newer(self) -> None:
         """Mount the BATCH messages below the window; unmount the far top past MAX_MOUNTED."""
@@ -262,17 +272,17 @@ class Conversation(VerticalScroll, can_focus=False):
                 return
             end = min(len(self._messages), self._last + BATCH)
             new = [self.view_for(m) for m in self._messages[self._last : end]]
-            await self.mount_all(new, after=views[-1])
+            # Unmount the far top first, so that no more than MAX_MOUNTED are ever mounted.
+            excess = len(views) + len(new) - MAX_MOUNTED
+            if excess > 0:
+                self._keep_in_place(views[excess])
+                await self.remove_children(views[:excess])
+                self._first += excess
+            await self.mount_all(new, after=self.views[-1])
             self._apply_siblings(new)
             self._last = end
-            excess = len(self.views) - MAX_MOUNTED
-            if excess > 0:
-                kept = self.views[excess]
-                self._keep_in_place(kept)
-                await self.remove_children(self.views[:excess])
-                self._first += excess
         finally:
-            self._loading = False
+            self._loaded()
 
     def _keep_in_place(self, view: Widget) -> None:
         """Hold `view` at its current row in the viewport through the next layout."""

@@ -93,6 +93,22 @@ async def test_opens_on_the_newest_without_mounting_every_message(home: Path) ->
         assert not conversation.at_end
         assert screen._last_answer() is None  # the newest answer is not what is mounted
 
+        # Scrolling back down mounts newer messages and unmounts the far top, within the bound.
+        def scrolled_to_the_end() -> bool:
+            nonlocal most_mounted
+            most_mounted = max(most_mounted, len(conversation.views))
+            if conversation.at_end:
+                return True
+            conversation.scroll_end(animate=False, immediate=True)
+            return False
+
+        await wait_for(pilot, scrolled_to_the_end, 60)
+        await pilot.pause()
+        assert max(most_mounted, len(conversation.views)) <= MAX_MOUNTED
+        first, last = conversation.mounted_range
+        assert last - first == len(conversation.views)
+        assert conversation.views[-1].message_id == ids["last"]
+
         # Escape from the prompt still selects the newest message.
         screen.prompt_box.focus()
         await pilot.press("escape")
