@@ -29,11 +29,14 @@ WEIGHTS: dict[str, float] = {
     "length": 0.9,  # per ~3 doublings of words; short prompts pull towards fast
     "multipart": 1.2,  # several questions / numbered asks: the small model drops parts
     "math": 1.1,  # proofs and derivations are where small models fail most
-    "code": 0.8,  # code matters, but one-liners are fine on the fast model
+    "code": 1.2,  # writing or fixing code: where a big model gains most over a small one
     "reasoning": 1.0,  # why / explain / step by step / design: multi-step chains
     "comparison": 0.9,  # trade-offs need weighing several considerations
     "critique": 1.1,  # structure critique of a whole draft needs the full context
     "ml": 0.8,  # ML research brainstorming is aha's core deep use
+    "word_problem": 1.0,  # numbers and a numeric question: small models slip on the arithmetic
+    "exact_output": 0.8,  # extraction into a fixed format: one slip and the answer is wrong
+    "open_ended": -1.0,  # stories, emails, personas: a small model's prose is judged close
     "short_factual": -1.5,  # "what is X?": lookup-like, the fast model knows it
     "casual": -2.5,  # greetings and thanks: never worth the big model
 }

@@ -11,10 +11,12 @@ while the n-gram weights are pulled towards zero and only buckets seen in at lea
 training prompts may be non-zero. Classes are weighted equally (positives are ~18% of MMLU), so
 a score of 0.5 is the balanced decision point, as router v0's threshold assumes.
 
-Exam-question part (``fit_mc``): a second set of n-gram weights, fitted on the multiple-choice
+Exam-question part (``fit_exam``): a second set of weights, fitted on the multiple-choice
 training prompts only, to the gain of the strong model over the weak one, and applied only to
 prompts of that form (``model.is_multiple_choice``). Wording that predicts where the weak model
-fails an exam question does not carry over to chat, so it is kept away from chat prompts.
+fails an exam question does not carry over to chat, so it is kept away from chat prompts; and
+the main (chat) model is fitted on the other prompts only, or stays at v0 while there are fewer
+than ``CHAT_MIN_PER_CLASS`` of each class (see ``fit``).
 
 Evaluation (stored under ``metrics`` in weights.json): AUROC and APGR (``evaluate.apgr``) for
 v0 (fixed hand-set weights), the hand-made features learned, n-grams only, and combined; on
@@ -61,6 +63,10 @@ CALIBRATION_SHARES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 EXAM_L2_FEATURES = 1e-3
 EXAM_L2_NGRAMS = 1e-4
 """Weaker pulls for the exam expert: it only ever scores exam questions, and has thousands."""
+CHAT_MIN_PER_CLASS = 50
+"""Fewer non-exam training prompts than this in either class: the main model stays at v0.
+MT-bench's 144 prompts (21 positive) are too few: n-grams learned from them called "write a
+Python function" easy wording, and the fitted bias moved every chat score down."""
 EXAM_MIN = 200
 """Fewer multiple-choice training prompts than this: no exam expert."""
 PRUNE = 1e-3
@@ -91,11 +97,28 @@ class Fit:
 
 
 def fit(d: Data, use_features: bool = True, use_ngrams: bool = True, **kw) -> Fit:
-    """The router's model: ``fit_linear``, plus (with features and n-grams) the exam expert."""
-    f = fit_linear(d, use_features, use_ngrams, **kw)
-    if use_features and use_ngrams:
-        f.exam = fit_exam(d, f)
+    """The router's model: ``fit_linear``, plus (with features and n-grams) the exam expert.
+
+    With both, the main model (which scores everything but exam questions) is fitted on the
+    prompts that are not exam questions only, and is the hand-set v0 prior when there are too
+    few of them: exam wording and exam difficulty do not carry over to chat, so MMLU alone
+    would only teach it MMLU (trained on MMLU, it scored MT-bench below the v0 prior)."""
+    if not (use_features and use_ngrams):
+        return fit_linear(d, use_features, use_ngrams, **kw)
+    chat = d.subset(np.flatnonzero(~d.mask_mc()))
+    positives = int(chat.y.sum())
+    if min(positives, chat.n - positives) >= CHAT_MIN_PER_CLASS:
+        f = fit_linear(chat, use_features, use_ngrams, **kw)
+    else:
+        f = v0_fit()
+    f.exam = fit_exam(d, f)
     return f
+
+
+def v0_fit() -> Fit:
+    """The hand-set v0 weights as a ``Fit`` (no n-grams)."""
+    feats = np.array([V0_WEIGHTS[name] for name in FEATURES])
+    return Fit(bias=V0_BIAS, feats=feats, ngrams=np.zeros(N_BUCKETS))
 
 
 def fit_exam(d: Data, base: Fit) -> Fit | None:
