@@ -15,7 +15,8 @@ from app.router.cascade import split_weak_note
 from storage import Message, MessageStatus
 from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
-from widgets.streaming_markdown import SegmentStream, StreamingMarkdown
+from widgets.segment_stream import SegmentStream
+from widgets.streaming_markdown import StreamingMarkdown
 from widgets.thinking_block import ThinkingBlock
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"

@@ -1,8 +1,9 @@
 """Settled text as the lines it rendered, and the checks that make those lines exact.
 
 A streamed answer's settled segments stop being widgets: each is kept as the lines Textual's
-own compositing (its private `Compositor`, run on that part alone) drew for it, in one leaf
-widget that no layout walks again (see `widgets.streaming_markdown`).
+own compositing (its private `Compositor`, run on that part alone) drew for it, in a leaf
+widget that no layout walks again, and consecutive segments share one such leaf (see
+`widgets.streaming_markdown`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class SettledSegment(Widget):
         super().__init__()
         self.strips = strips
         self.rendered_width = width
+
+    def extend(self, strips: list[Strip]) -> None:
+        """Show `strips` below the lines already here: the next segment joins this widget
+        rather than adding one, so a layout walks one widget however long the answer."""
+        self.strips.extend(strips)
+        self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.strips)

@@ -27,8 +27,6 @@ answer. A new width or theme renders the segments from their text again.
 from __future__ import annotations
 
 import asyncio
-import gc
-import time
 from dataclasses import dataclass
 
 from textual import events
@@ -39,6 +37,7 @@ from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
 from widgets.markdown_segments import parser, settled_cut, split_settled
+from widgets.segment_stream import CollectorPause, SegmentStream
 from widgets.settled_lines import SettledSegment, blocks_match, head_strips, render_strips
 
 # The first cut waits for this many complete blocks: a cut costs about what a step does
@@ -47,45 +46,6 @@ from widgets.settled_lines import SettledSegment, blocks_match, head_strips, ren
 # walks) small.
 FIRST_SEGMENT_BLOCKS = 20
 SEGMENT_BLOCKS = 6
-# One step of text per frame at most: what arrives meanwhile waits, so that no single update
-# (parsing, mounting, laying out new blocks) holds the event loop for long. A step's size
-# follows what the last ones cost: about STEP_BUDGET_S of parsing and mounting, so a key
-# typed meanwhile is drawn between steps rather than behind one long one.
-FRAME_S = 1 / 60
-STEP_BUDGET_S = 0.03
-STEP_CHARS = 1200
-STEP_CHARS_RANGE = (150, 1200)
-
-
-class CollectorPause:
-    """Keeps full garbage collections short while answers stream.
-
-    A long answer allocates steadily (blocks, lines, widgets replaced), so Python's full
-    collections come often and each walks the whole heap: hundreds of milliseconds with the
-    event loop stopped, the longest stalls of a long answer. While any answer streams, what
-    lives is frozen (`gc.freeze`) at the start and again at each settled segment, so a full
-    collection only walks what was made since. Garbage among frozen objects waits until the
-    last stream ends and everything is unfrozen (Textual pauses the collector during smooth
-    scrolling for the same reason).
-    """
-
-    active = 0
-
-    @classmethod
-    def begin(cls) -> None:
-        cls.active += 1
-        gc.freeze()
-
-    @classmethod
-    def checkpoint(cls) -> None:
-        if cls.active:
-            gc.freeze()
-
-    @classmethod
-    def end(cls) -> None:
-        cls.active = max(0, cls.active - 1)
-        if not cls.active:
-            gc.unfreeze()
 
 
 @dataclass
@@ -156,7 +116,7 @@ class StreamingMarkdown(Widget):
         """Show `markdown` instead of everything shown so far."""
         async with self._lock:
             parts = split_settled(markdown) if markdown else [""]
-            old = [segment.widget for segment in self._segments]
+            old = list(dict.fromkeys(segment.widget for segment in self._segments))
             self._segments = [Segment(text, Markdown(text)) for text in parts[:-1]]
             self._tail_text = parts[-1]
             self._fed = len(self._tail_text)
@@ -242,11 +202,28 @@ class StreamingMarkdown(Widget):
             strips = render_strips(widget)
             if strips is None:
                 continue
-            settled = SettledSegment(strips, width)
-            segment.widget = settled
-            await self._replace(widget, settled)
+            index = self._segments.index(segment)
+            above = self._settled_lines(index - 1, width) if index else None
+            if above is not None:
+                above.extend(strips)
+                widget.display = False
+                segment.widget = above
+                await widget.remove()
+            else:
+                settled = SettledSegment(strips, width)
+                segment.widget = settled
+                await self._replace(widget, settled)
             CollectorPause.checkpoint()
             return
+
+    def _settled_lines(self, index: int, width: int) -> SettledSegment | None:
+        """Segment `index`'s lines, when lines rendered at `width` can join them below."""
+        if not -len(self._segments) <= index < len(self._segments):
+            return None
+        widget = self._segments[index].widget
+        if isinstance(widget, SettledSegment) and widget.rendered_width == width:
+            return widget if widget.is_mounted else None
+        return None
 
     async def _cut_tail(self, width: int) -> bool:
         """Settle the tail's complete blocks in place: the lines they show now become a
@@ -274,14 +251,18 @@ class StreamingMarkdown(Widget):
         strips = head_strips(tail, rest[0], width)
         if strips is None:
             return False  # not laid out at this width yet: the next layout will be
-        segment = SettledSegment(strips, width)
-        segment.display = False
-        await self.mount(segment, before=tail)
-        if not self.is_attached:
-            return True
+        segment = self._settled_lines(-1, width)
+        if segment is not None:
+            segment.extend(strips)  # the lines above the tail take these lines too
+        else:
+            segment = SettledSegment(strips, width)
+            segment.display = False
+            await self.mount(segment, before=tail)
+            if not self.is_attached:
+                return True
+            segment.display = True
         for block in head:
             block.display = False
-        segment.display = True
         # The tail now holds the rest only, as if it had been given just that text.
         tail._markdown = tail._markdown[cut:]
         tail._last_parsed_line -= lines
@@ -298,12 +279,26 @@ class StreamingMarkdown(Widget):
 
     async def _rebuild(self, *_: object) -> None:
         """Lines hold for one width and one theme: render the text again, then settle again."""
+        fresh: list[Markdown] = []
+        old: list[SettledSegment] = []
         for segment in self._segments:
             widget = segment.widget
             if isinstance(widget, SettledSegment):
-                fresh = Markdown(segment.text)
-                segment.widget = fresh
-                await self._replace(widget, fresh)
+                # Segments that share lines each get their own Markdown, in order, above them.
+                markdown = Markdown(segment.text)
+                markdown.display = False
+                await self.mount(markdown, before=widget)
+                segment.widget = markdown
+                fresh.append(markdown)
+                if widget not in old:
+                    old.append(widget)
+        if not old or not self.is_attached:
+            return
+        for markdown in fresh:
+            markdown.display = True
+        for widget in old:
+            widget.display = False
+        await self.remove_children(old)
 
     async def _replace(self, old: Widget, new: Widget) -> None:
         """Put `new` where `old` is, in one frame: mounted out of sight, then swapped."""
@@ -320,72 +315,3 @@ class StreamingMarkdown(Widget):
             for s in self._segments
         ):
             await self._rebuild()
-
-
-class SegmentStream:
-    """Like Textual's MarkdownStream, `write` never waits for rendering; unlike it, what piles
-    up while the widget is busy is taken a bounded step per frame, so no update blocks the
-    event loop for long however far behind the screen is."""
-
-    def __init__(self, view: StreamingMarkdown) -> None:
-        self.view = view
-        self._pending: list[str] = []
-        self._new = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
-        self._step_chars = STEP_CHARS
-
-    def start(self) -> None:
-        if self._task is None:
-            CollectorPause.begin()
-            self._task = asyncio.create_task(self._run())
-
-    async def write(self, fragment: str) -> None:
-        if self._closing:
-            raise RuntimeError("Can't write to the stream after it has stopped.")
-        if fragment:
-            self._pending.append(fragment)
-            self._new.set()
-            await asyncio.sleep(0)
-
-    async def _run(self) -> None:
-        while True:
-            await self._new.wait()
-            if not self._pending:
-                if self._closing:
-                    return
-                self._new.clear()
-                continue
-            text = "".join(self._pending)
-            self._pending.clear()
-            size = self._step_chars
-            step, rest = text[:size], text[size:]
-            if rest:
-                self._pending.append(rest)  # first in line: writes made meanwhile follow it
-            elif not self._closing:
-                self._new.clear()
-            began = time.perf_counter()
-            await self.view.absorb(step)
-            self._pace(len(step), time.perf_counter() - began)
-            await asyncio.sleep(FRAME_S)
-
-    def _pace(self, chars: int, seconds: float) -> None:
-        """The next step's size: what fits STEP_BUDGET_S at the rate this step went (steps
-        cut short by a lack of text say nothing about the rate)."""
-        if chars < self._step_chars or seconds <= 0:
-            return
-        fits = chars * STEP_BUDGET_S / seconds
-        low, high = STEP_CHARS_RANGE
-        self._step_chars = int(min(high, max(low, (self._step_chars + fits) / 2)))
-
-    async def stop(self) -> None:
-        """Show everything written so far, exactly as a whole parse shows it, then stop."""
-        self._closing = True
-        self._new.set()
-        if self._task is not None:
-            try:
-                await self._task
-                await self.view.finish()
-            finally:
-                self._task = None
-                CollectorPause.end()

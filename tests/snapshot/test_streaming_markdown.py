@@ -71,11 +71,13 @@ class Shown(App[None]):
                 yield Markdown(ANSWER)
 
 
-async def screens(how: str, theme: str) -> tuple[list[str], Shown]:
+async def screens(
+    how: str, theme: str, size: tuple[int, int] = (80, 30), resize_to: tuple[int, int] | None = None
+) -> tuple[list[str], Shown]:
     streamed = how == "streamed"
     app = Shown(how)
     shots: list[str] = []
-    async with app.run_test(size=(80, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         app.theme = theme
         await pilot.pause()
         if streamed:
@@ -92,6 +94,13 @@ async def screens(how: str, theme: str) -> tuple[list[str], Shown]:
             view = app.query_one(StreamingMarkdown)
             assert view.segment_count >= 3, "the answer should have been cut into segments"
             assert app.query(SettledSegment), "settled segments should show as rendered lines"
+            if streamed:
+                leaves = len(app.query(SettledSegment))
+                assert leaves < view.segment_count - 1, "segments should share their lines"
+        if resize_to is not None:
+            await pilot.resize_terminal(*resize_to)
+            for _ in range(6):  # the lines are drawn again at the new width, then settle
+                await pilot.pause()
         for y in (0, 35, 90, 160, 10_000):
             scroll.scroll_to(y=y, animate=False, immediate=True)
             await pilot.pause()
@@ -106,5 +115,14 @@ async def test_completed_answer_renders_as_stock(how: str, theme: str) -> None:
     mine, _ = await screens(how, theme)
     stock, _ = await screens("stock", theme)
     assert len(mine) == len(stock) == 5
+    for position, (ours, theirs) in enumerate(zip(mine, stock, strict=True)):
+        assert ours == theirs, f"scroll position {position} differs from the stock widget"
+
+
+async def test_a_resized_answer_renders_as_stock_at_the_new_width() -> None:
+    """Settled lines hold for one width: after a resize they are drawn again from the text,
+    segments that shared lines included."""
+    mine, _ = await screens("streamed", "textual-dark", resize_to=(100, 30))
+    stock, _ = await screens("stock", "textual-dark", size=(100, 30))
     for position, (ours, theirs) in enumerate(zip(mine, stock, strict=True)):
         assert ours == theirs, f"scroll position {position} differs from the stock widget"
