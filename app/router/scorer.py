@@ -156,7 +156,7 @@ class Router:
         (on a long paste the feature scan is most of a decision)."""
         model = self.model
         if model.exam is not None and is_multiple_choice(prompt):
-            model = model.exam  # exam questions have their own expert (train.fit_exam)
+            model = model.exam  # exam questions have their own expert (fit.fit_exam)
         logit = model.bias
         contributions: list[tuple[float, str]] = []
         features = extract(prompt)

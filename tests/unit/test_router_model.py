@@ -78,7 +78,7 @@ def test_committed_weights_load_with_required_keys() -> None:
     m = router_model.get_model()
     assert m.source != "v0"
     # The learned n-grams live in the exam expert; chat prompts keep the hand-set features until
-    # there are enough labelled chat prompts to learn from (train.CHAT_MIN_PER_CLASS).
+    # there are enough labelled chat prompts to learn from (fit.CHAT_MIN_PER_CLASS).
     assert m.exam is not None and m.exam.ngrams
     assert Router().model is m  # cached, not re-read
 
