@@ -43,10 +43,6 @@ from app.router.train_data import FEATURES, Data, build, concat
 
 FOLDS = 5
 SEED = 0
-CALIBRATION_MIN_CHAT = 100
-"""With at least this many training prompts that are not exam questions, the deep-share
-thresholds come from their scores alone (exam questions score on another distribution: with
-them, deep_share 0.3 sent 51% of MT-bench's prompts deep)."""
 CALIBRATION_SHARES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 """Deep shares (0.05 .. 0.95) whose thresholds are stored, for ``Router(deep_share=...)``."""
 PRUNE = 1e-3
@@ -112,16 +108,13 @@ def calibration(d: Data) -> dict:
 
     Held-out scores (a k-fold cross-validation of the shipped configuration on all training
     prompts), not the shipped model's own training scores, which are over-confident. The
-    threshold for share ``s`` is the ``1 - s`` quantile of those probabilities (of the chat
-    prompts' alone when there are ``CALIBRATION_MIN_CHAT`` of them), so a bigger share never
-    has a higher threshold.
+    threshold for share ``s`` is the ``1 - s`` quantile of those probabilities, so a bigger share
+    never has a higher threshold.
     """
     p = 1.0 / (1.0 + np.exp(-np.clip(cross_validate(d, True, True), -35, 35)))
-    chat = ~d.mask_mc()
+    # Not the chat prompts' scores alone: MT-bench's turn-2 prompts carry turn 1 too, longer
+    # than any prompt aha scores, and thresholds from them sent most coding requests fast.
     source = "all training prompts"
-    if chat.sum() >= CALIBRATION_MIN_CHAT:
-        # A user's prompts are chat, not exam questions: their scores set the share.
-        p, source = p[chat], "the training prompts that are not exam questions"
     thresholds = np.quantile(p, [1.0 - s for s in CALIBRATION_SHARES])
     return {
         "source": f"{FOLDS}-fold out-of-fold scores of the combined model, {source}",
