@@ -4,7 +4,10 @@ branch switch deep in the session lands on the right message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+from textual.pilot import Pilot
 
 from app.config import load_settings
 from app.ui.app import AhaApp
@@ -52,6 +55,26 @@ def on_screen(app: AhaApp, view: MessageView) -> bool:
     return conversation.scrollable_content_region.overlaps(view.region)
 
 
+async def scroll_until(
+    pilot: Pilot[None], done: Callable[[], bool], scroll: Callable[[], object]
+) -> int:
+    """Scroll (once per check) until `done`; the most messages that were ever mounted."""
+    conversation = main_screen(pilot.app).conversation  # type: ignore[arg-type]
+    most = 0
+
+    def check() -> bool:
+        nonlocal most
+        most = max(most, len(conversation.views))
+        if done():
+            return True
+        scroll()
+        return False
+
+    await wait_for(pilot, check, 60)
+    await pilot.pause()
+    return max(most, len(conversation.views))
+
+
 async def test_opens_on_the_newest_without_mounting_every_message(home: Path) -> None:
     ids = seed(home)
     app = AhaApp(load_settings())
@@ -77,34 +100,22 @@ async def test_opens_on_the_newest_without_mounting_every_message(home: Path) ->
         # However far the user scrolls, only a bounded window is mounted. Keep scrolling up
         # until the window has moved past MAX_MOUNTED messages (how many scrolls that takes
         # depends on how fast this machine mounts), noting the most ever mounted.
-        most_mounted = 0
-
-        def scrolled_past_the_bound() -> bool:
-            nonlocal most_mounted
-            most_mounted = max(most_mounted, len(conversation.views))
-            if conversation.mounted_range[0] < 2 * PAIRS - MAX_MOUNTED:
-                return True
-            conversation.scroll_home(animate=False, immediate=True)
-            return False
-
-        await wait_for(pilot, scrolled_past_the_bound, 60)
-        await pilot.pause()
-        assert max(most_mounted, len(conversation.views)) <= MAX_MOUNTED
+        most = await scroll_until(
+            pilot,
+            lambda: conversation.mounted_range[0] < 2 * PAIRS - MAX_MOUNTED,
+            lambda: conversation.scroll_home(animate=False, immediate=True),
+        )
+        assert most <= MAX_MOUNTED
         assert not conversation.at_end
         assert screen._last_answer() is None  # the newest answer is not what is mounted
 
         # Scrolling back down mounts newer messages and unmounts the far top, within the bound.
-        def scrolled_to_the_end() -> bool:
-            nonlocal most_mounted
-            most_mounted = max(most_mounted, len(conversation.views))
-            if conversation.at_end:
-                return True
-            conversation.scroll_end(animate=False, immediate=True)
-            return False
-
-        await wait_for(pilot, scrolled_to_the_end, 60)
-        await pilot.pause()
-        assert max(most_mounted, len(conversation.views)) <= MAX_MOUNTED
+        most = await scroll_until(
+            pilot,
+            lambda: conversation.at_end,
+            lambda: conversation.scroll_end(animate=False, immediate=True),
+        )
+        assert most <= MAX_MOUNTED
         first, last = conversation.mounted_range
         assert last - first == len(conversation.views)
         assert conversation.views[-1].message_id == ids["last"]
