@@ -193,7 +193,7 @@ class StreamingMarkdown(Widget):
         async with self._lock:
             if await self._cut_tail(width):
                 return
-        for segment in self._segments:
+        for index, segment in enumerate(self._segments):
             widget = segment.widget
             if not isinstance(widget, Markdown) or widget.outer_size.width != width:
                 continue
@@ -202,7 +202,6 @@ class StreamingMarkdown(Widget):
             strips = render_strips(widget)
             if strips is None:
                 continue
-            index = self._segments.index(segment)
             above = self._settled_lines(index - 1, width) if index else None
             if above is not None:
                 above.extend(strips)
