@@ -8,10 +8,10 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from storage.drafts_models import Draft
+from widgets.record_list import RecordList
 
 UNTITLED = "Untitled draft"
 
@@ -48,16 +48,8 @@ def draft_option(draft: Draft) -> Option:
     return Option(label, id=draft.id)
 
 
-class DraftList(OptionList):
+class DraftList(RecordList):
     """Drafts, most recently edited first. Enter opens; n, d, v ask the screen to act."""
-
-    DEFAULT_CSS = """
-    DraftList {
-        height: 1fr;
-        border: none;
-        background: $surface;
-    }
-    """
 
     BINDINGS = [
         Binding("n", "request('new')", "New", id="drafts.list.new"),
@@ -79,24 +71,10 @@ class DraftList(OptionList):
             self.draft_id = draft_id
 
     def show_drafts(self, drafts: Sequence[Draft], active_id: str | None) -> None:
-        self.clear_options()
-        self.add_options(draft_option(d) for d in drafts)
-        if active_id is not None:
-            try:
-                self.highlighted = self.get_option_index(active_id)
-            except Exception:  # noqa: BLE001 - a draft deleted meanwhile is simply not listed
-                self.highlighted = None
+        self.show_records((draft_option(d) for d in drafts), active_id)
 
-    @property
-    def highlighted_id(self) -> str | None:
-        if self.highlighted is None:
-            return None
-        return self.get_option_at_index(self.highlighted).id
+    def action_message(self, action: str, record_id: str | None) -> Message:
+        return self.ActionRequested(action, record_id)
 
-    def action_request(self, action: str) -> None:
-        self.post_message(self.ActionRequested(action, self.highlighted_id))
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id is not None:
-            self.post_message(self.DraftSelected(event.option.id))
+    def selected_message(self, record_id: str) -> Message:
+        return self.DraftSelected(record_id)

@@ -9,24 +9,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 from textual.widgets.option_list import Option
 
 from storage import Session
+from widgets.record_list import RecordList
 
 UNTITLED = "New session"
 
 
-class SessionList(OptionList):
-    """Sessions; keys act on the highlighted one (the screen does the work)."""
+def session_option(session: Session) -> Option:
+    mark = "⌂ " if session.archived else ""
+    return Option(mark + (session.title or UNTITLED), id=session.id)
 
-    DEFAULT_CSS = """
-    SessionList {
-        height: 1fr;
-        border: none;
-        background: $surface;
-    }
-    """
+
+class SessionList(RecordList):
+    """Sessions; keys act on the highlighted one (the screen does the work)."""
 
     BINDINGS = [
         Binding("r,f2", "request('rename')", "Rename", id="sessions.rename"),
@@ -50,29 +48,13 @@ class SessionList(OptionList):
             self.session_id = session_id
 
     def show_sessions(self, sessions: Sequence[Session], active_id: str | None) -> None:
-        self.clear_options()
-        self.add_options(
-            Option(("⌂ " if s.archived else "") + (s.title or UNTITLED), id=s.id) for s in sessions
-        )
-        if active_id is not None:
-            try:
-                self.highlighted = self.get_option_index(active_id)
-            except Exception:  # noqa: BLE001 - an unsaved new session is not listed yet
-                self.highlighted = None
+        self.show_records((session_option(s) for s in sessions), active_id)
 
-    @property
-    def highlighted_id(self) -> str | None:
-        if self.highlighted is None:
-            return None
-        return self.get_option_at_index(self.highlighted).id
+    def action_message(self, action: str, record_id: str | None) -> Message:
+        return self.ActionRequested(action, record_id)
 
-    def action_request(self, action: str) -> None:
-        self.post_message(self.ActionRequested(action, self.highlighted_id))
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id is not None:
-            self.post_message(self.SessionSelected(event.option.id))
+    def selected_message(self, record_id: str) -> Message:
+        return self.SessionSelected(record_id)
 
 
 class SessionSidebar(Vertical):
