@@ -5,10 +5,10 @@ makes, and a streamed answer whose blocks change kind as text arrives still ends
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
+from tests.helpers.markdown_shots import ScrollApp, pieces, screenshots
 from widgets.markdown_segments import parser
 from widgets.settled_lines import SettledSegment, blocks_match
 from widgets.streaming_markdown import StreamingMarkdown
@@ -42,39 +42,15 @@ async def test_blocks_match_compares_kinds_and_lines() -> None:
         assert not blocks_match(blocks[:-1], VARIED, parser())
 
 
-class Shown(App[None]):
-    def __init__(self, streamed: bool) -> None:
-        super().__init__()
-        self.streamed = streamed
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield StreamingMarkdown() if self.streamed else Markdown(TURNING)
-
-
-async def shots(streamed: bool) -> list[str]:
-    app = Shown(streamed)
-    out: list[str] = []
-    async with app.run_test(size=(70, 24)) as pilot:
-        await pilot.pause()
-        if streamed:
-            view = app.query_one(StreamingMarkdown)
-            stream = view.stream()
-            for start in range(0, len(TURNING), 3):
-                await stream.write(TURNING[start : start + 3])
-            await stream.stop()
-            for _ in range(3):
-                await pilot.pause()
-            assert view.source == TURNING
-            assert app.query(SettledSegment), "the tail should have been settled in place"
-        scroll = app.query_one(VerticalScroll)
-        for y in (0, 40, 10_000):
-            scroll.scroll_to(y=y, animate=False, immediate=True)
-            await pilot.pause()
-            await pilot.pause()
-            out.append(app.export_screenshot())
-    return out
+def settled_in_place(app: ScrollApp) -> None:
+    assert app.query(SettledSegment), "the tail should have been settled in place"
 
 
 async def test_blocks_that_change_kind_end_as_stock() -> None:
-    assert await shots(streamed=True) == await shots(streamed=False)
+    view = StreamingMarkdown()
+    streamed = await screenshots(
+        view, pieces(TURNING, 3), size=(70, 24), positions=(0, 40, 10_000), check=settled_in_place
+    )
+    assert view.source == TURNING
+    stock = await screenshots(Markdown(TURNING), size=(70, 24), positions=(0, 40, 10_000))
+    assert streamed == stock

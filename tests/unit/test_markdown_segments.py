@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import random
 
-from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
+from tests.helpers.markdown_shots import screenshots
 from widgets.markdown_segments import SAFE_STARTS, parser, settled_cut, split_settled, top_blocks
 from widgets.streaming_markdown import StreamingMarkdown
 
@@ -79,36 +78,8 @@ def test_split_settled_keeps_the_text_and_cuts_at_safe_blocks() -> None:
         assert top_blocks(part)[0][0].kind in SAFE_STARTS
 
 
-class Shown(App[None]):
-    def __init__(self, widget: StreamingMarkdown | Markdown) -> None:
-        super().__init__()
-        self.widget = widget
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield self.widget
-
-
 async def shots(widget: StreamingMarkdown | Markdown, chunks: list[str]) -> list[str]:
-    app = Shown(widget)
-    taken = []
-    async with app.run_test(size=(70, 24)) as pilot:
-        await pilot.pause()
-        if isinstance(widget, StreamingMarkdown):
-            stream = widget.stream()
-            for chunk in chunks:
-                await stream.write(chunk)
-            await stream.stop()
-            assert widget.source == ANSWER
-        for _ in range(3):
-            await pilot.pause()
-        scroll = app.query_one(VerticalScroll)
-        for y in (0, 60, 10_000):
-            scroll.scroll_to(y=y, animate=False, immediate=True)
-            await pilot.pause()
-            await pilot.pause()
-            taken.append(app.export_screenshot())
-    return taken
+    return await screenshots(widget, chunks, size=(70, 24), positions=(0, 60, 10_000))
 
 
 async def test_uneven_chunks_end_as_the_stock_widget() -> None:
@@ -120,6 +91,8 @@ async def test_uneven_chunks_end_as_the_stock_widget() -> None:
         size = rng.randint(1, 60)
         chunks.append(ANSWER[start : start + size])
         start += size
-    streamed = await shots(StreamingMarkdown(), chunks)
+    view = StreamingMarkdown()
+    streamed = await shots(view, chunks)
+    assert view.source == ANSWER
     stock = await shots(Markdown(ANSWER), [])
     assert streamed == stock

@@ -1,0 +1,69 @@
+"""Screenshots of a Markdown widget (stock, or aha's streamed answer view) at several scroll
+positions, so a test can compare how a streamed answer ends with how stock shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown
+
+from widgets.streaming_markdown import StreamingMarkdown
+
+
+class ScrollApp(App[None]):
+    """The widget alone in a vertical scroll: the same app for every variant compared."""
+
+    def __init__(self, widget: StreamingMarkdown | Markdown) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield self.widget
+
+
+async def screenshots(
+    widget: StreamingMarkdown | Markdown,
+    chunks: Iterable[str] = (),
+    *,
+    size: tuple[int, int],
+    positions: Sequence[int],
+    theme: str | None = None,
+    check: Callable[[ScrollApp], None] | None = None,
+    resize_to: tuple[int, int] | None = None,
+) -> list[str]:
+    """Stream `chunks` into `widget` (a StreamingMarkdown), let the layouts settle, run
+    `check` on the app, optionally resize, then take a screenshot at each scroll position."""
+    app = ScrollApp(widget)
+    shots: list[str] = []
+    async with app.run_test(size=size) as pilot:
+        if theme is not None:
+            app.theme = theme
+        await pilot.pause()
+        if isinstance(widget, StreamingMarkdown):
+            stream = widget.stream()
+            for chunk in chunks:
+                await stream.write(chunk)
+            await stream.stop()
+        for _ in range(3):  # layouts settle segments into lines; let them finish
+            await pilot.pause()
+        if check is not None:
+            check(app)
+        if resize_to is not None:
+            await pilot.resize_terminal(*resize_to)
+            for _ in range(6):  # the lines are drawn again at the new width, then settle
+                await pilot.pause()
+        scroll = app.query_one(VerticalScroll)
+        for y in positions:
+            scroll.scroll_to(y=y, animate=False, immediate=True)
+            await pilot.pause()
+            await pilot.pause()
+            shots.append(app.export_screenshot())
+    return shots
+
+
+def pieces(text: str, size: int) -> list[str]:
+    """`text` in pieces of `size` characters, as a stream sends them."""
+    return [text[start : start + size] for start in range(0, len(text), size)]
