@@ -69,7 +69,7 @@ def extract(text: str) -> list[Feature]:
     latex = len(v.LATEX.findall(sample))
     math_value = _clamp(0.45 * math_words + min(0.5, 3.0 * density) + 0.3 * latex, 0.0, 1.5)
 
-    code_words = len(v.CODE_WORDS.findall(low))
+    code_words = len(v.CODE_WORDS.findall(low)) + len(v.SYMBOL_LANGUAGES.findall(low))
     code_symbols = len(v.CODE_SYMBOLS.findall(sample))
     fenced = 1.0 if v.CODE_FENCE.search(sample) else 0.0
     code_asks = len(v.CODE_ASK.findall(low))

@@ -95,7 +95,6 @@ CODE_WORDS = _words(
     r"javascript",
     r"typescript",
     r"rust",
-    r"c\+\+",
     r"java",
     r"bash",
     r"script",
@@ -120,12 +119,14 @@ CODE_WORDS = _words(
     r"css",
     r"parallelize",
 )
+SYMBOL_LANGUAGES = re.compile(r"(?<![\w+#])(?:c\+\+|c#|f#)(?![\w+#])")
+"""Languages whose names end in a symbol, which a word-bounded pattern never matches."""
 CODE_ASK = re.compile(
     r"\b(?:write|implement|develop|create|build|code|fix|debug)\b[^.?!\n]{0,60}"
     r"\b(?:function|program|script|class|method|query|algorithm|website|web page|app|api|bug)\b"
-    r"|c\+\+|\bo\([^)]{1,12}\)"
+    r"|\bo\([^)]{1,12}\)"
 )
-"""Asks for code to be written or fixed (or names a language or a complexity bound): the
+"""Asks for code to be written or fixed (or names a complexity bound): the
 clearest case for the big model."""
 CODE_SYMBOLS = re.compile(r"`|[{};]|=>|->|::|\(\)")
 CODE_FENCE = re.compile(r"```")

@@ -93,3 +93,8 @@ def test_code_and_word_problems_outrank_creative_writing() -> None:
     assert "open-ended writing or role-play" in creative.reasons
     assert "asks for code" in code.reasons
     assert "math word problem" in sums.reasons
+
+
+@pytest.mark.parametrize("prompt", ["Is C++ faster here?", "Port this to C#.", "F# or OCaml?"])
+def test_languages_named_with_symbols_count_as_code(prompt: str) -> None:
+    assert value(prompt, "code") > 0
