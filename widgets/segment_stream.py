@@ -21,7 +21,8 @@ STEP_BUDGET_S = 0.015
 """15 ms: the screen's layout and draw of a step (30-45 ms on 2 slow cores) follows it, and
 the two together should stay near 50 ms. At 30 ms a 7,000-token answer absorbed about 25%
 faster but held the loop over 50 ms some 15-20 times instead of 2-3."""
-STEP_CHARS = 1200
+DRAW_EVERY_S = 0.033
+STEP_CHARS = 300  # the first step's size, before the pace is known
 STEP_CHARS_RANGE = (150, 1200)
 
 
@@ -68,6 +69,7 @@ class SegmentStream:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._step_chars = STEP_CHARS
+        self._drawn_at = 0.0
 
     def start(self) -> None:
         if self._task is None:
@@ -99,7 +101,10 @@ class SegmentStream:
             elif not self._closing:
                 self._new.clear()
             began = time.perf_counter()
-            await self.view.absorb(step)
+            draw = not rest or began - self._drawn_at >= DRAW_EVERY_S
+            await self.view.absorb(step, draw=draw)
+            if draw:
+                self._drawn_at = time.perf_counter()
             self._pace(len(step), time.perf_counter() - began)
             await self._after_next_frame()
 

@@ -14,7 +14,6 @@ from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
 from widgets.markdown_segments import top_blocks
@@ -36,6 +35,12 @@ class SettledSegment(Widget):
         rather than adding one, so a layout walks one widget however long the answer."""
         self.strips.extend(strips)
         self.refresh(layout=True)
+
+    def show(self, strips: list[Strip], width: int) -> None:
+        """Show `strips` instead of the lines here (the streaming tail's latest drawing)."""
+        resized = len(strips) != len(self.strips)
+        self.strips, self.rendered_width = strips, width
+        self.refresh(layout=resized)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.strips)
@@ -87,21 +92,3 @@ def blocks_match(blocks: list[MarkdownBlock], text: str, md: MarkdownIt) -> bool
         if block.source_range[0] != want.line:
             return False
     return True
-
-
-def head_strips(tail: Markdown, upto: MarkdownBlock, width: int) -> list[Strip] | None:
-    """The lines `tail` shows above the block `upto`, rendered on their own, or None while the
-    screen has not laid out those blocks at `width` yet (their sizes would be stale)."""
-    compositor = Compositor()
-    compositor.reflow(tail, Size(width, max(1, tail.outer_size.height)))
-    geometry = compositor.full_map.get(upto)
-    if geometry is None:
-        return None
-    rows = geometry.region.y
-    for widget, placed in compositor.full_map.items():
-        if placed.region.y < rows and widget.region.size != placed.region.size:
-            return None
-    if rows <= 0:
-        return None
-    # Only the rows above `upto` are drawn: the layout made for the whole tail serves them.
-    return compositor.render_strips(Size(width, rows))

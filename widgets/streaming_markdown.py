@@ -2,26 +2,22 @@
 
 Textual's `Markdown.get_stream()` keeps one widget for the whole answer: every frame lays out
 every block of it, so a long answer slows down and stalls the event loop (the user's typing
-stutters). Here the answer is a column of stock `Markdown` widgets instead:
+stutters). Here the answer is shown as lines that stock `Markdown` widgets drew:
 
-- settled segments: the text up to a cut (see `widgets.markdown_segments`), parsed whole once
-  and never touched again;
-- one open tail that takes new text through the stock incremental `Markdown.append`; once it
-  holds enough complete blocks and has been laid out, the lines its blocks before a cut show
-  become a settled segment and those blocks leave the tail, which keeps the rest (nothing is
-  parsed or built twice). Where the incremental append left blocks other than a whole parse
-  makes (kinds or starting lines differ), the settled text is built afresh instead, and when
-  the answer ends the tail is parsed whole only then.
+- while an answer streams, its live tail (`widgets.live_tail`): one open block drawn offstage
+  after each step, and the lines every block before it drew. Each step lays out and draws one
+  block, and the screen lays out a few leaf widgets, however long the answer;
+- settled segments: the text up to a cut (see `widgets.markdown_segments`), shown as the lines
+  its blocks drew (`SettledSegment`, one leaf widget that consecutive segments share). When an
+  answer ends, its streamed text becomes such segments.
 
-Each segment renders exactly what the same blocks render inside one widget (the cuts are only
-where the gap between blocks comes out the same), so a finished answer looks as the stock widget
-shows it; tests/snapshot/test_streaming_markdown.py compares the two screen by screen.
+A stored answer (text given whole) is parsed into stock widgets on screen, and each settled
+segment is swapped for the lines it drew once the screen has laid it out; its last part stays a
+live stock widget. A new width or theme draws the segments from their text again.
 
-Once a settled segment has been laid out, it is swapped for the lines it rendered (the screen's
-own compositing, Textual's private `Compositor`, run on that segment alone): one leaf widget with
-a fixed height. Every layout
-then walks the tail's few blocks and one widget per segment, so its cost stops growing with the
-answer. A new width or theme renders the segments from their text again.
+Everything is drawn by Textual's own widgets and compositing and cut only where the gap between
+blocks comes out the same, so an answer looks exactly as the stock widget shows it;
+tests/snapshot/test_streaming_markdown.py compares the two screen by screen.
 """
 
 from __future__ import annotations
@@ -34,24 +30,17 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock
 
+from widgets.live_tail import LiveTail
 from widgets.markdown_segments import parser, settled_cut, split_settled
 from widgets.segment_stream import CollectorPause, SegmentStream
-from widgets.settled_lines import SettledSegment, blocks_match, head_strips, render_strips
-
-# The first cut waits for this many complete blocks: a cut costs about what a step does
-# (drawing the lines, mounting them, removing the blocks), so a short answer is never cut and
-# fills one stock widget. Later cuts come at SEGMENT_BLOCKS, keeping the tail (what every layout
-# walks) small.
-FIRST_SEGMENT_BLOCKS = 20
-SEGMENT_BLOCKS = 6
+from widgets.settled_lines import SettledSegment, render_strips
 
 
 @dataclass
 class Segment:
     """Settled text, shown by a stock Markdown until it has been laid out once, then by the
-    lines it rendered."""
+    lines it drew."""
 
     text: str
     widget: Markdown | SettledSegment
@@ -69,7 +58,7 @@ class StreamingMarkdown(Widget):
         color: $foreground;
         overflow-y: hidden;
     }
-    StreamingMarkdown > Markdown {
+    StreamingMarkdown > Markdown, StreamingMarkdown > Offstage > Markdown {
         padding: 0;
         margin: 0;
     }
@@ -88,9 +77,12 @@ class StreamingMarkdown(Widget):
         parts = split_settled(markdown) if markdown else [""]
         self._segments = [Segment(text, Markdown(text)) for text in parts[:-1]]
         self._tail_text = parts[-1]
-        self._fed = len(self._tail_text)  # how much of _tail_text the tail widget has
-        self._tail = Markdown(self._tail_text)
-        self._lock = asyncio.Lock()
+        self._tail = Markdown(self._tail_text)  # the last part of a stored answer, on screen
+        self._live: LiveTail | None = None  # while an answer streams
+        self._lock = asyncio.Lock()  # the text and the live tail
+        # Swapping a segment's widgets: apart from the live tail's lock, so that segments
+        # settle into lines between the steps of a streaming answer.
+        self._settling = asyncio.Lock()
 
     # The text -----------------------------------------------------------------------------
 
@@ -114,12 +106,12 @@ class StreamingMarkdown(Widget):
 
     async def update(self, markdown: str) -> None:
         """Show `markdown` instead of everything shown so far."""
-        async with self._lock:
+        async with self._lock, self._settling:
+            await self._end_live()
             parts = split_settled(markdown) if markdown else [""]
             old = list(dict.fromkeys(segment.widget for segment in self._segments))
             self._segments = [Segment(text, Markdown(text)) for text in parts[:-1]]
             self._tail_text = parts[-1]
-            self._fed = len(self._tail_text)
             # No batch_update around awaits anywhere here: if this widget is removed while a
             # mount is awaited, the batch would never end and the screen would stop updating.
             await self.remove_children(old)
@@ -133,66 +125,111 @@ class StreamingMarkdown(Widget):
         writer.start()
         return writer
 
-    async def absorb(self, text: str) -> None:
-        """Add `text` at the end (the tail takes it); after the next layout, the tail's
-        complete blocks become a settled segment (see `_settle_renders`)."""
+    async def absorb(self, text: str, *, draw: bool = True) -> None:
+        """Add `text` at the end: the live tail takes it and, unless `draw` is false (more
+        text follows at once), draws what it has not drawn."""
         if not text:
             return
         async with self._lock:
+            live = self._live or await self._go_live()
             self._tail_text += text
-            await self._feed_tail(len(self._tail_text))
-
-    async def _feed_tail(self, upto: int) -> None:
-        if upto > self._fed:
-            await self._tail.append(self._tail_text[self._fed : upto])
-            self._fed = upto
-
-    async def _settle(self, cut: int) -> None:
-        """The text before `cut` becomes a settled segment; a new tail takes the rest.
-
-        The segment is parsed afresh from its own text rather than kept from the tail: the
-        stock incremental append can leave a block as it first guessed it (a list numbered
-        or a table read as a paragraph differently from a whole parse)."""
-        old = self._tail
-        settled, rest = self._tail_text[:cut], self._tail_text[cut:]
-        # The new tail is filled through `append`, not given the text up front: after an
-        # `update` Textual's Markdown takes its last line, not its last block, as where the
-        # next append starts, and would replace that block with what follows it.
-        segment, tail = Markdown(settled), Markdown()
-        segment.display = tail.display = False  # built out of sight, swapped in at once
-        await self.mount(segment, before=old)
-        await self.mount(tail, after=old)
-        await tail.append(rest)
-        if not self.is_attached:
-            return
-        segment.display = tail.display = True
-        old.display = False
-        await old.remove()
-        self._segments.append(Segment(settled, segment))
-        self._tail, self._tail_text, self._fed = tail, rest, len(rest)
+            await live.take(self._tail_text)
+            if draw:
+                await asyncio.sleep(0)  # a key pressed meanwhile goes first
+                await live.draw(self._tail_text, self.content_size.width)
 
     async def finish(self) -> None:
-        """The answer is complete: unless the tail's blocks are already what a whole parse
-        makes, parse the tail whole, as the stock widget would."""
+        """The answer is complete: its tail, parsed whole where the incremental blocks differ
+        from a whole parse, settles as lines (or, where it cannot be drawn here, goes on screen
+        as a stored answer's last part does)."""
         async with self._lock:
-            await self._feed_tail(len(self._tail_text))
-            blocks = [child for child in self._tail.children if isinstance(child, MarkdownBlock)]
-            if not blocks_match(blocks, self._tail_text, self._parser):
-                await self._tail.update(self._tail_text)
+            live = self._live
+            if live is None:
+                return
+            width = self.content_size.width
+            strips = await live.finish(self._tail_text, width)
+            kept = strips is not None and bool(self._tail_text)
+            if strips is not None and self._tail_text:
+                # Below the settled lines above when there are some; else the frozen lines'
+                # leaf takes them all. Either way in the frame its own lines go.
+                shown = self._settled_lines(-1, width)
+                kept = shown is None
+                if shown is not None:
+                    shown.extend(strips)
+                else:
+                    shown = live.frozen
+                    shown.show(strips, width)
+                live.frozen.display = kept
+                live.lines.display = False
+                # One segment, cut into parts only if it is ever drawn again from its text.
+                self._segments.append(Segment(self._tail_text, shown))
+                self._tail_text = ""
+                CollectorPause.checkpoint()
+            await self._end_live(keep_frozen=kept)
+
+    # The streaming tail --------------------------------------------------------------------
+
+    async def _go_live(self) -> LiveTail:
+        """Streaming starts: the tail moves offstage, shown as lines (text already on screen,
+        as when a cut-off answer continues, moves with it)."""
+        live = LiveTail()
+        await live.mount(self, before=self._tail)
+        self._tail.display = False
+        self._live = live
+        return live
+
+    async def _end_live(self, keep_frozen: bool = False) -> None:
+        """Back to a stored answer's shape: what is left of the tail on screen, no offstage."""
+        live, self._live = self._live, None
+        if live is None:
+            return
+        await self._tail.update(self._tail_text)
+        gone = [live.lines, live.offstage] + ([] if keep_frozen else [live.frozen])
+        self._tail.display = True
+        for widget in gone:
+            widget.display = False
+        await self.remove_children(gone)
+
+    async def _restart_live(self) -> None:
+        """The live tail's lines hold for one width and theme: the text before its last safe
+        cut becomes segments drawn again from their text (as a stored answer's are), and a new
+        live tail takes the rest."""
+        old = self._live
+        if old is None:
+            return
+        cut = settled_cut(self._tail_text, 1, self._parser) or 0
+        parts = split_settled(self._tail_text[:cut]) if cut else []
+        fresh = [Segment(part, Markdown(part)) for part in parts]
+        for segment in fresh:
+            segment.widget.display = False
+        if fresh:
+            await self.mount_all([s.widget for s in fresh], before=old.frozen)
+        live = LiveTail()
+        await live.mount(self, before=self._tail)
+        self._live, self._tail_text = live, self._tail_text[cut:]
+        self._segments += fresh
+        await live.take(self._tail_text)
+        await live.draw(self._tail_text, self.content_size.width)
+        for segment in fresh:
+            segment.widget.display = True
+        for widget in old.widgets:
+            widget.display = False
+        await self.remove_children(old.widgets)
 
     # Settled segments become lines --------------------------------------------------------
 
     async def _settle_renders(self, _screen: Screen[object]) -> None:
-        """After a layout: a settled segment laid out at the current width is swapped for
-        the lines it rendered, so no layout ever walks its blocks again. One per layout: the
-        swap makes another layout, which brings the next (a long stored answer would
-        otherwise hold the event loop for all of its segments at once)."""
+        """After a layout: a settled segment on screen, laid out at the current width, is
+        swapped for the lines it drew, so no layout ever walks its blocks again. One per
+        layout: the swap makes another layout, which brings the next (a long stored answer
+        would otherwise hold the event loop for all of its segments at once)."""
         width = self.content_size.width
-        if not width or self._lock.locked():
+        if not width or self._settling.locked():
             return
-        async with self._lock:
-            if await self._cut_tail(width):
-                return
+        async with self._settling:
+            await self._settle_one(width)
+
+    async def _settle_one(self, width: int) -> None:
         for index, segment in enumerate(self._segments):
             widget = segment.widget
             if not isinstance(widget, Markdown) or widget.outer_size.width != width:
@@ -216,7 +253,7 @@ class StreamingMarkdown(Widget):
             return
 
     def _settled_lines(self, index: int, width: int) -> SettledSegment | None:
-        """Segment `index`'s lines, when lines rendered at `width` can join them below."""
+        """Segment `index`'s lines, when lines drawn at `width` can join them below."""
         if not -len(self._segments) <= index < len(self._segments):
             return None
         widget = self._segments[index].widget
@@ -224,73 +261,35 @@ class StreamingMarkdown(Widget):
             return widget if widget.is_mounted else None
         return None
 
-    async def _cut_tail(self, width: int) -> bool:
-        """Settle the tail's complete blocks in place: the lines they show now become a
-        settled segment and the blocks leave the tail, which keeps the rest. Nothing is parsed
-        or built again, so a cut costs what the open blocks cost, not what the answer does.
-        When the tail's blocks are not what a whole parse makes, the settled text is built
-        afresh instead (`_settle`)."""
-        tail = self._tail
-        if self._fed != len(self._tail_text) or not tail.is_mounted:
-            return False
-        if tail.outer_size.width != width:
-            return False
-        least = SEGMENT_BLOCKS if self._segments else FIRST_SEGMENT_BLOCKS
-        cut = settled_cut(self._tail_text, least, self._parser)
-        if cut is None:
-            return False
-        settled = self._tail_text[:cut]
-        lines = settled.count("\n")
-        blocks = [child for child in tail.children if isinstance(child, MarkdownBlock)]
-        head = [block for block in blocks if block.source_range[0] < lines]
-        rest = blocks[len(head) :]
-        if not rest or not blocks_match(head, settled, self._parser):
-            await self._settle(cut)
-            return True
-        strips = head_strips(tail, rest[0], width)
-        if strips is None:
-            return False  # not laid out at this width yet: the next layout will be
-        segment = self._settled_lines(-1, width)
-        if segment is not None:
-            segment.extend(strips)  # the lines above the tail take these lines too
-        else:
-            segment = SettledSegment(strips, width)
-            segment.display = False
-            await self.mount(segment, before=tail)
-            if not self.is_attached:
-                return True
-            segment.display = True
-        for block in head:
-            block.display = False
-        # The tail now holds the rest only, as if it had been given just that text.
-        tail._markdown = tail._markdown[cut:]
-        tail._last_parsed_line -= lines
-        tail._table_of_contents = None
-        for block in rest:
-            start, end = block.source_range
-            block.source_range = (start - lines, end - lines)
-        self._segments.append(Segment(settled, segment))
-        self._tail_text = self._tail_text[cut:]
-        self._fed = len(self._tail_text)
-        await tail.remove_children(head)
-        CollectorPause.checkpoint()
-        return True
-
     async def _rebuild(self, *_: object) -> None:
-        """Lines hold for one width and one theme: render the text again, then settle again."""
+        """Lines hold for one width and one theme: draw the text again, then settle again."""
+        async with self._settling:
+            await self._draw_segments_again()
+        if self._live is not None:
+            async with self._lock:
+                await self._restart_live()
+
+    async def _draw_segments_again(self) -> None:
+        """Each segment shown by lines gets stock widgets again, for parts of about a stored
+        answer's size (a streamed answer settles as one long segment), in order, above the
+        lines; then the lines go."""
+        segments: list[Segment] = []
         fresh: list[Markdown] = []
         old: list[SettledSegment] = []
         for segment in self._segments:
             widget = segment.widget
-            if isinstance(widget, SettledSegment):
-                # Segments that share lines each get their own Markdown, in order, above them.
-                markdown = Markdown(segment.text)
+            if not isinstance(widget, SettledSegment):
+                segments.append(segment)
+                continue
+            for part in split_settled(segment.text):
+                markdown = Markdown(part)
                 markdown.display = False
                 await self.mount(markdown, before=widget)
-                segment.widget = markdown
+                segments.append(Segment(part, markdown))
                 fresh.append(markdown)
-                if widget not in old:
-                    old.append(widget)
+            if widget not in old:
+                old.append(widget)
+        self._segments = segments
         if not old or not self.is_attached:
             return
         for markdown in fresh:
@@ -308,9 +307,14 @@ class StreamingMarkdown(Widget):
             await old.remove()
 
     async def on_resize(self, _event: events.Resize) -> None:
-        width = self.content_size.width
-        if any(
+        width, live = self.content_size.width, self._live
+        drawn = live.lines.rendered_width if live is not None else 0
+        if drawn not in (0, width) or any(
             isinstance(s.widget, SettledSegment) and s.widget.rendered_width != width
             for s in self._segments
         ):
             await self._rebuild()
+        elif live is not None and not drawn:
+            async with self._lock:  # laid out for the first time: draw what came meanwhile
+                if self._live is live:
+                    await live.draw(self._tail_text, width)

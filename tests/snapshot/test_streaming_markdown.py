@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
 
 from tests.helpers.markdown_shots import ScrollApp, pieces, screenshots
 from widgets.streaming_markdown import SettledSegment, StreamingMarkdown
@@ -62,12 +63,10 @@ def cut_and_settled(app: ScrollApp) -> None:
     assert app.query(SettledSegment), "settled segments should show as rendered lines"
 
 
-def sharing_lines(app: ScrollApp) -> None:
-    cut_and_settled(app)
-    leaves = len(app.query(SettledSegment))
-    assert leaves < app.query_one(StreamingMarkdown).segment_count - 1, (
-        "segments should share their lines"
-    )
+def all_lines(app: ScrollApp) -> None:
+    view = app.query_one(StreamingMarkdown)
+    assert len(view.query(SettledSegment)) == 1, "a streamed answer should end as one leaf"
+    assert not view.query(MarkdownBlock), "no stock blocks should stay mounted"
 
 
 async def screens(
@@ -81,7 +80,7 @@ async def screens(
     elif how == "stored":  # a finished answer loaded from the database
         widget, chunks, check = StreamingMarkdown(ANSWER), [], cut_and_settled
     else:
-        widget, chunks, check = StreamingMarkdown(), pieces(ANSWER, 4), sharing_lines
+        widget, chunks, check = StreamingMarkdown(), pieces(ANSWER, 4), all_lines
     shots = await screenshots(
         widget,
         chunks,

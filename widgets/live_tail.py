@@ -1,0 +1,163 @@
+"""The end of an answer while it streams: one open block, drawn offstage, and the lines that
+every block before it drew.
+
+New text goes to a stock `Markdown` through its own incremental `append`. That widget lives
+offstage (see `widgets.offstage`): styled in place but never laid out by the screen, it is drawn
+into lines after each step, and a leaf widget shows them. As soon as a block is followed by
+another, it is complete (only the last block of a text can still change as text arrives): the
+lines it drew, down to where the next block starts, are frozen into a second leaf, and the block
+leaves the widget. So each step lays out and draws one block, however long the answer.
+
+The frozen lines end where the last frozen block does; the gap below it is drawn with the open
+block, as the larger of the two blocks' margins, as inside one widget (the open block can still
+change kind, and so margin, as a paragraph does when it turns out to be a heading).
+
+Exactness: frozen blocks must be what a whole parse makes. The stock incremental append can
+leave a block as it first guessed it (a list numbered or a table read as a paragraph differently
+from a whole parse); when the blocks before the open one are not what a whole parse of their
+text makes (kinds or starting lines differ), the widget is rebuilt from its text in one append,
+which is a whole parse. A link reference definition (`[x]: url`) reaches across blocks, so once
+one appears nothing more freezes, and the answer is shown from its whole text when it ends (as
+it is when even a whole parse makes blocks that do not match, such as raw HTML).
+"""
+
+from __future__ import annotations
+
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
+
+from widgets.markdown_segments import line_offset, parser, top_blocks
+from widgets.offstage import Drawing, Offstage, draw
+from widgets.segment_stream import CollectorPause
+from widgets.settled_lines import SettledSegment, blocks_match
+
+
+def blocks_of(markdown: Markdown) -> list[MarkdownBlock]:
+    return [child for child in markdown.children if isinstance(child, MarkdownBlock)]
+
+
+class LiveTail:
+    """The streaming end of an answer (see the module docstring). `given` is how much of the
+    answer's tail text it has; `text` is passed in by its owner, which keeps the text."""
+
+    def __init__(self) -> None:
+        self.offstage = Offstage()
+        self.markdown = Markdown()
+        self.frozen = SettledSegment([], 0)
+        self.lines = SettledSegment([], 0)
+        self.given = 0
+        self._start = 0  # where the offstage widget's text starts in the tail text
+        self._froze = False
+        self._margin_below = 0  # the last frozen block's bottom margin
+        self._gap_row: Strip | None = None  # a blank row of the gap below it
+        self._rebuilt_at: int | None = None
+        self.unfreezable = False  # link references, or blocks no whole parse agrees with
+        self._parser = parser()
+
+    async def mount(self, host: Widget, before: Widget) -> None:
+        await host.mount_all([self.frozen, self.lines], before=before)
+        await host.mount(self.offstage)
+        await self.offstage.mount(self.markdown)
+
+    @property
+    def widgets(self) -> list[Widget]:
+        return [self.frozen, self.lines, self.offstage]
+
+    async def take(self, text: str) -> None:
+        """Give the offstage widget what it has not had of `text` (the whole tail text)."""
+        if len(text) > self.given:
+            await self.markdown.append(text[self.given :])
+            self.given = len(text)
+
+    async def draw(self, text: str, width: int) -> None:
+        """Draw the open block at `width`; blocks before it freeze."""
+        drawing = draw(self.markdown, width)
+        if drawing is None:
+            return  # not laid out yet: the first resize draws it
+        if self.frozen.rendered_width != width:
+            self.frozen.show(self.frozen.strips, width)
+        blocks = blocks_of(self.markdown)
+        if len(blocks) >= 2 and not self.unfreezable:
+            shown = await self._freeze(text, blocks, drawing)
+        else:
+            shown = self._shown(drawing)
+        self.lines.show(shown, width)
+
+    def _shown(self, drawing: Drawing) -> list[Strip]:
+        """A drawing's rows as they show below the frozen lines: the gap between the last
+        frozen block and the first block here is the larger of the two blocks' margins, as
+        inside one widget (the first block may have changed kind, and margin, since)."""
+        if not self._froze:
+            return drawing.strips
+        blocks = blocks_of(self.markdown)
+        top = (drawing.top(blocks[0]) if blocks else None) or 0
+        row = self._gap_row if self._gap_row is not None else drawing.strips[0] if top else None
+        lead = [row] * max(self._margin_below, top) if row is not None else []
+        return lead + drawing.strips[top:]
+
+    async def _freeze(
+        self, text: str, blocks: list[MarkdownBlock], drawing: Drawing
+    ) -> list[Strip]:
+        """Every block before the open one: its lines join the frozen lines and it leaves.
+        Returns what the tail shows now."""
+        own = text[self._start :]
+        last, above = blocks[-1], blocks[-2]
+        lines = last.source_range[0]
+        cut = line_offset(own, lines)
+        head_text = own[:cut]
+        if top_blocks(head_text, self._parser)[1]:
+            self.unfreezable = True  # a link reference definition
+            return self._shown(drawing)
+        top, bottom = drawing.top(last), drawing.bottom(above)
+        if top is None or bottom is None or not blocks_match(blocks[:-1], head_text, self._parser):
+            if self._rebuilt_at == self._start + cut:
+                self.unfreezable = True  # even a whole parse disagrees: stop trying
+                return self._shown(drawing)
+            self._rebuilt_at = self._start + cut
+            return self._shown(await self._rebuild(text, drawing))
+        shown = self._shown(drawing)
+        # The frozen lines end where the block above the open one does; the gap below it is
+        # drawn with the open block, whose margin may still change.
+        head = len(shown) - (len(drawing.strips) - bottom)
+        self.frozen.extend(shown[:head])
+        self._margin_below = above.styles.margin.bottom
+        self._gap_row = drawing.strips[bottom] if top > bottom else None
+        markdown = self.markdown
+        await markdown.remove_children(blocks[:-1])
+        # The widget now holds the open block only, as if it had been given just its text.
+        markdown._markdown = markdown._markdown[cut:]
+        markdown._last_parsed_line -= lines
+        markdown._table_of_contents = None
+        start, end = last.source_range
+        last.source_range = (start - lines, end - lines)
+        self._start += cut
+        self._froze = True
+        CollectorPause.checkpoint()
+        return shown[head:]
+
+    async def _rebuild(self, text: str, drawing: Drawing) -> Drawing:
+        """The incremental blocks differ from a whole parse: parse the widget's text whole (a
+        single append parses all it is given) and draw it again."""
+        fresh = Markdown()
+        await self.offstage.mount(fresh)
+        await fresh.append(text[self._start : self.given])
+        await self.markdown.remove()
+        self.markdown = fresh
+        redrawn = draw(fresh, drawing.width)
+        return redrawn if redrawn is not None else drawing
+
+    async def finish(self, text: str, width: int) -> list[Strip] | None:
+        """All of the answer's tail text as lines at `width`, exactly as a whole parse shows
+        them; None when that cannot be drawn here (not laid out yet, or link references)."""
+        await self.take(text)
+        if self.unfreezable or width <= 0:
+            return None
+        own = text[self._start :]
+        if not blocks_match(blocks_of(self.markdown), own, self._parser):
+            await self.markdown.update(own)
+        drawing = draw(self.markdown, width)
+        if drawing is None or self.frozen.rendered_width not in (width, 0):
+            return None
+        return self.frozen.strips + self._shown(drawing)
