@@ -113,7 +113,8 @@ async def stream_child(kind: str, count: int) -> dict[str, Any]:
     from widgets.streaming_markdown import StreamingMarkdown
 
     class Bench(App[None]):
-        CSS = "VerticalScroll { height: 1fr; } TextArea { height: 3; }"
+        # The scroll keeps room for its scrollbar, as aha's conversation does.
+        CSS = "VerticalScroll { height: 1fr; scrollbar-gutter: stable; } TextArea { height: 3; }"
 
         def compose(self) -> ComposeResult:
             with VerticalScroll():

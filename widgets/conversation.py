@@ -47,6 +47,9 @@ class Conversation(VerticalScroll, can_focus=False):
     Conversation {
         height: 1fr;
         padding: 0 1;
+        /* Room for the scrollbar from the start: when the first long answer overflows, no
+           message is laid out and drawn again two columns narrower. */
+        scrollbar-gutter: stable;
     }
     Conversation > .empty-hint {
         color: $text-muted;

@@ -23,19 +23,39 @@ it is when even a whole parse makes blocks that do not match, such as raw HTML).
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
-from widgets.markdown_segments import line_offset, parser, top_blocks
+from widgets.markdown_segments import defines_references, line_offset, parser, top_blocks
 from widgets.offstage import Drawing, Offstage, draw
 from widgets.segment_stream import CollectorPause
 from widgets.settled_lines import SettledSegment, blocks_match
 
+# Widgets laid out and drawn in one round (a list item is four, a table cell one): blocks past
+# this wait for the next round, so a round's work is bounded by it, not by how much text a step
+# brought. Two blocks at least, so that each round freezes one.
+DRAW_WIDGETS = 24
+
+
+def _round_size(blocks: list[MarkdownBlock]) -> int:
+    """How many of `blocks` to draw in one round (see DRAW_WIDGETS)."""
+    widgets = 0
+    for count, block in enumerate(blocks):
+        widgets += 1 + sum(1 for _ in block.walk_children())
+        if widgets > DRAW_WIDGETS and count >= 2:
+            return count
+    return len(blocks)
+
 
 def blocks_of(markdown: Markdown) -> list[MarkdownBlock]:
-    return [child for child in markdown.children if isinstance(child, MarkdownBlock)]
+    """The blocks `markdown` shows (frozen ones may linger, hidden, until pruned)."""
+    return [
+        child for child in markdown.children if isinstance(child, MarkdownBlock) and child.display
+    ]
 
 
 class LiveTail:
@@ -72,18 +92,33 @@ class LiveTail:
             self.given = len(text)
 
     async def draw(self, text: str, width: int) -> None:
-        """Draw the open block at `width`; blocks before it freeze."""
-        drawing = draw(self.markdown, width)
-        if drawing is None:
-            return  # not laid out yet: the first resize draws it
-        if self.frozen.rendered_width != width:
-            self.frozen.show(self.frozen.strips, width)
-        blocks = blocks_of(self.markdown)
-        if len(blocks) >= 2 and not self.unfreezable:
-            shown = await self._freeze(text, blocks, drawing)
-        else:
-            shown = self._shown(drawing)
-        self.lines.show(shown, width)
+        """Draw what the offstage widget holds at `width`, a few blocks at a time; blocks
+        before the open one freeze."""
+        while True:
+            blocks = blocks_of(self.markdown)
+            # Blocks past the first few wait, hidden from the layout, for the next round: one
+            # round's work stays small however much text a step brought.
+            later = [] if self.unfreezable else blocks[_round_size(blocks) :]
+            for block in later:
+                block.display = False
+            try:
+                drawing = draw(self.markdown, width)
+            finally:
+                for block in later:
+                    block.display = True
+            if drawing is None:
+                return  # not laid out yet: the first resize draws it
+            if self.frozen.rendered_width != width:
+                self.frozen.show(self.frozen.strips, width)
+            drawn = blocks[: len(blocks) - len(later)]
+            if len(drawn) >= 2 and not self.unfreezable:
+                shown = await self._freeze(text, drawn, drawing)
+            else:
+                shown = self._shown(drawing)
+            self.lines.show(shown, width)
+            if not later:
+                return
+            await asyncio.sleep(0)  # a key pressed meanwhile goes first
 
     def _shown(self, drawing: Drawing) -> list[Strip]:
         """A drawing's rows as they show below the frozen lines: the gap between the last
@@ -125,13 +160,16 @@ class LiveTail:
         self._margin_below = above.styles.margin.bottom
         self._gap_row = drawing.strips[bottom] if top > bottom else None
         markdown = self.markdown
-        await markdown.remove_children(blocks[:-1])
+        for block in blocks[:-1]:
+            block.display = False  # out of every layout now; pruned in the background
+        markdown.remove_children(blocks[:-1])
         # The widget now holds the open block only, as if it had been given just its text.
         markdown._markdown = markdown._markdown[cut:]
         markdown._last_parsed_line -= lines
         markdown._table_of_contents = None
-        start, end = last.source_range
-        last.source_range = (start - lines, end - lines)
+        for block in blocks_of(markdown):
+            start, end = block.source_range
+            block.source_range = (start - lines, end - lines)
         self._start += cut
         self._froze = True
         CollectorPause.checkpoint()
@@ -152,8 +190,8 @@ class LiveTail:
         """All of the answer's tail text as lines at `width`, exactly as a whole parse shows
         them; None when that cannot be drawn here (not laid out yet, or link references)."""
         await self.take(text)
-        if self.unfreezable or width <= 0:
-            return None
+        if self.unfreezable or width <= 0 or defines_references(text, self._parser):
+            return None  # a reference defined late may change lines drawn before it
         own = text[self._start :]
         if not blocks_match(blocks_of(self.markdown), own, self._parser):
             await self.markdown.update(own)

@@ -18,6 +18,7 @@ No Textual here: this is plain text in, a character offset out, so it is tested 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -49,6 +50,16 @@ def top_blocks(text: str, md: MarkdownIt | None = None) -> tuple[list[Block], bo
         if token.level == 0 and token.map is not None and token.nesting >= 0
     ]
     return blocks, bool(env.get("references"))
+
+
+# What a link reference definition can start with; only text with such a line is parsed whole
+# to find out (most answers have none).
+_MAYBE_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
+
+
+def defines_references(text: str, md: MarkdownIt | None = None) -> bool:
+    """Whether `text` defines link references (`[x]: url`), which reach across blocks."""
+    return bool(_MAYBE_REFERENCE.search(text)) and top_blocks(text, md)[1]
 
 
 def line_starts(text: str) -> list[int]:

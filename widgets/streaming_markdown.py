@@ -32,7 +32,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from widgets.live_tail import LiveTail
-from widgets.markdown_segments import parser, settled_cut, split_settled
+from widgets.markdown_segments import defines_references, parser, settled_cut, split_settled
 from widgets.segment_stream import CollectorPause, SegmentStream
 from widgets.settled_lines import SettledSegment, render_strips
 
@@ -166,6 +166,9 @@ class StreamingMarkdown(Widget):
                 self._tail_text = ""
                 CollectorPause.checkpoint()
             await self._end_live(keep_frozen=kept)
+        if self._segments and defines_references(self.source, self._parser):
+            # A link reference defined late reaches back into segments settled before it.
+            await self.update(self.source)
 
     # The streaming tail --------------------------------------------------------------------
 
