@@ -111,8 +111,10 @@ class LiveTail:
             if self.frozen.rendered_width != width:
                 self.frozen.show(self.frozen.strips, width)
             drawn = blocks[: len(blocks) - len(later)]
-            if len(drawn) >= 2 and not self.unfreezable:
-                shown = await self._freeze(text, drawn, drawing)
+            # With blocks waiting, every block drawn is complete; else the last is still open.
+            head, after = (drawn, later[:1]) if later else (drawn[:-1], drawn[-1:])
+            if head and after and not self.unfreezable:
+                shown = await self._freeze(text, head, after[0], drawing)
             else:
                 shown = self._shown(drawing)
             self.lines.show(shown, width)
@@ -133,37 +135,38 @@ class LiveTail:
         return lead + drawing.strips[top:]
 
     async def _freeze(
-        self, text: str, blocks: list[MarkdownBlock], drawing: Drawing
+        self, text: str, head: list[MarkdownBlock], after: MarkdownBlock, drawing: Drawing
     ) -> list[Strip]:
-        """Every block before the open one: its lines join the frozen lines and it leaves.
-        Returns what the tail shows now."""
+        """The `head` blocks, complete since `after` follows them: their lines join the frozen
+        lines and they leave. Returns what the tail shows now."""
         own = text[self._start :]
-        last, above = blocks[-1], blocks[-2]
-        lines = last.source_range[0]
+        lines = after.source_range[0]
         cut = line_offset(own, lines)
         head_text = own[:cut]
         if top_blocks(head_text, self._parser)[1]:
             self.unfreezable = True  # a link reference definition
             return self._shown(drawing)
-        top, bottom = drawing.top(last), drawing.bottom(above)
-        if top is None or bottom is None or not blocks_match(blocks[:-1], head_text, self._parser):
+        bottom = drawing.bottom(head[-1])
+        if bottom is None or not blocks_match(head, head_text, self._parser):
             if self._rebuilt_at == self._start + cut:
                 self.unfreezable = True  # even a whole parse disagrees: stop trying
                 return self._shown(drawing)
             self._rebuilt_at = self._start + cut
             return self._shown(await self._rebuild(text, drawing))
         shown = self._shown(drawing)
-        # The frozen lines end where the block above the open one does; the gap below it is
-        # drawn with the open block, whose margin may still change.
-        head = len(shown) - (len(drawing.strips) - bottom)
-        self.frozen.extend(shown[:head])
-        self._margin_below = above.styles.margin.bottom
-        self._gap_row = drawing.strips[bottom] if top > bottom else None
+        # The frozen lines end where the last frozen block does; the gap below it is drawn
+        # with the block after it, whose margin may still change (it may be the open one).
+        rows = len(shown) - (len(drawing.strips) - bottom)
+        self.frozen.extend(shown[:rows])
+        self._margin_below = head[-1].styles.margin.bottom
+        top = drawing.top(after)  # None when `after` waits, hidden, for the next round
+        gap = bottom < len(drawing.strips) and (top is None or top > bottom)
+        self._gap_row = drawing.strips[bottom] if gap else None
         markdown = self.markdown
-        for block in blocks[:-1]:
+        for block in head:
             block.display = False  # out of every layout now; pruned in the background
-        markdown.remove_children(blocks[:-1])
-        # The widget now holds the open block only, as if it had been given just its text.
+        markdown.remove_children(head)
+        # The widget now holds what follows, as if it had been given just that text.
         markdown._markdown = markdown._markdown[cut:]
         markdown._last_parsed_line -= lines
         markdown._table_of_contents = None
@@ -173,7 +176,7 @@ class LiveTail:
         self._start += cut
         self._froze = True
         CollectorPause.checkpoint()
-        return shown[head:]
+        return shown[rows:]
 
     async def _rebuild(self, text: str, drawing: Drawing) -> Drawing:
         """The incremental blocks differ from a whole parse: parse the widget's text whole (a
