@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from fractions import Fraction
 
 from textual._compositor import Compositor, MapGeometry
 from textual.geometry import Size
@@ -67,32 +66,56 @@ def _placed(widget: Widget, compositor: Compositor) -> Iterator[None]:
         del screen.find_widget
 
 
+# The private layout is given this much room below: a streamed answer's blocks are all
+# `height: auto`, so where each goes does not depend on the height the widget is given, and
+# one pass lays them out (asking the widget's box model for its height first would lay them
+# out twice). The widget's height is then where its last block ends, margin included.
+ROOM = 1_000_000
+
+
 def draw(widget: Widget, width: int) -> Drawing | None:
     """`widget` (inside an `Offstage`) laid out `width` cells wide at its natural height and
     drawn, as the screen would draw it there; None before it is mounted or when it is empty."""
     if not widget.is_mounted or width <= 0:
         return None
-    viewport = widget.app.size
-    container = Size(width, max(1, viewport.height))
     compositor = Compositor()
     with _placed(widget, compositor):
-        box = widget._get_box_model(
-            container, viewport, Fraction(width), Fraction(container.height)
-        )
-        height = int(box.height)
+        compositor.reflow(widget, Size(width, ROOM))
+        placed = compositor._full_map
+        bottoms = [
+            geometry.region.bottom + child.styles.margin.bottom
+            for child in widget.children
+            if (geometry := placed.get(child)) is not None
+        ]
+        height = max(bottoms, default=0) + widget.styles.gutter.bottom
         if height <= 0:
             return Drawing([], {}, width)
+        # The widget itself takes its natural height, as the screen would give it.
         size = Size(width, height)
-        compositor.reflow(widget, size)
+        region = size.region
+        root = placed[widget]
+        placed[widget] = root._replace(
+            region=region,
+            clip=region,
+            container_size=region.shrink(widget.styles.gutter).size,
+            virtual_region=region,
+        )
+        compositor.size = size
+        compositor._visible_widgets = None
+        compositor._layers = None
+        compositor._layers_visible = None
+        compositor._cuts = None
         # What the screen does after its own layout: each widget learns its size.
         # Unchanged sizes are skipped: the call would drop the widget's cached layout.
-        for placed, geometry in compositor.full_map.items():
+        for widget_placed, geometry in placed.items():
             size_now = geometry.region.size
             if (
-                placed._size != size_now
-                or placed.virtual_size != geometry.virtual_size
-                or placed._container_size != geometry.container_size
+                widget_placed._size != size_now
+                or widget_placed.virtual_size != geometry.virtual_size
+                or widget_placed._container_size != geometry.container_size
             ):
-                placed._size_updated(size_now, geometry.virtual_size, geometry.container_size)
+                widget_placed._size_updated(
+                    size_now, geometry.virtual_size, geometry.container_size
+                )
         strips = compositor.render_strips(size)
-    return Drawing(strips, dict(compositor.full_map), width)
+    return Drawing(strips, dict(placed), width)
