@@ -33,9 +33,11 @@ async def screenshots(
     theme: str | None = None,
     check: Callable[[ScrollApp], None] | None = None,
     resize_to: tuple[int, int] | None = None,
+    resize_midway: tuple[int, int] | None = None,
 ) -> list[str]:
-    """Stream `chunks` into `widget` (a StreamingMarkdown), let the layouts settle, run
-    `check` on the app, optionally resize, then take a screenshot at each scroll position."""
+    """Stream `chunks` into `widget` (a StreamingMarkdown; resized to `resize_midway` when
+    half of them are in), let the layouts settle, run `check` on the app, optionally resize,
+    then take a screenshot at each scroll position."""
     app = ScrollApp(widget)
     shots: list[str] = []
     async with app.run_test(size=size) as pilot:
@@ -44,10 +46,14 @@ async def screenshots(
         await pilot.pause()
         if isinstance(widget, StreamingMarkdown):
             stream = widget.stream()
-            for chunk in chunks:
+            chunks = list(chunks)
+            for index, chunk in enumerate(chunks):
+                if resize_midway is not None and index == len(chunks) // 2:
+                    await pilot.pause()
+                    await pilot.resize_terminal(*resize_midway)
                 await stream.write(chunk)
             await stream.stop()
-        for _ in range(3):  # layouts settle segments into lines; let them finish
+        for _ in range(8 if resize_midway else 3):  # layouts settle segments into lines
             await pilot.pause()
         if check is not None:
             check(app)

@@ -4,7 +4,6 @@ streams and when a link reference reaches back across blocks; and nothing stays 
 
 from __future__ import annotations
 
-from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
@@ -21,38 +20,22 @@ ANSWER = "".join(SECTION.format(n=n) for n in range(1, 9))
 POSITIONS = (0, 30, 10_000)
 
 
-async def shots_with_resize_midway(text: str) -> list[str]:
-    """Stream the first half at 70 columns, resize to 90, stream the rest, then screenshot."""
-    view = StreamingMarkdown()
-    app = ScrollApp(view)
-    shots: list[str] = []
-    async with app.run_test(size=(70, 24)) as pilot:
-        await pilot.pause()
-        stream = view.stream()
-        chunks = pieces(text, 5)
-        half = len(chunks) // 2
-        for chunk in chunks[:half]:
-            await stream.write(chunk)
-        await pilot.pause()
-        await pilot.resize_terminal(90, 24)
-        for chunk in chunks[half:]:
-            await stream.write(chunk)
-        await stream.stop()
-        for _ in range(8):  # segments drawn again at the new width settle, one per layout
-            await pilot.pause()
-        assert view.source == text
-        assert not view.query(Offstage), "nothing should stay offstage once the answer ends"
-        scroll = app.query_one(VerticalScroll)
-        for y in POSITIONS:
-            scroll.scroll_to(y=y, animate=False, immediate=True)
-            await pilot.pause()
-            await pilot.pause()
-            shots.append(app.export_screenshot())
-    return shots
+def nothing_offstage(app: ScrollApp) -> None:
+    assert not app.query(Offstage), "nothing should stay offstage once the answer ends"
 
 
 async def test_resized_while_streaming_ends_as_stock() -> None:
-    streamed = await shots_with_resize_midway(ANSWER)
+    """Streamed at 70 columns, resized to 90 halfway: the lines drawn at 70 are drawn again."""
+    view = StreamingMarkdown()
+    streamed = await screenshots(
+        view,
+        pieces(ANSWER, 5),
+        size=(70, 24),
+        positions=POSITIONS,
+        check=nothing_offstage,
+        resize_midway=(90, 24),
+    )
+    assert view.source == ANSWER
     stock = await screenshots(Markdown(ANSWER), size=(90, 24), positions=POSITIONS)
     assert streamed == stock
 
