@@ -3,10 +3,11 @@ positions, so a test can compare how a streamed answer ends with how stock shows
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
+from textual.pilot import Pilot
 from textual.widgets import Markdown
 
 from widgets.streaming_markdown import StreamingMarkdown
@@ -33,11 +34,11 @@ async def screenshots(
     theme: str | None = None,
     check: Callable[[ScrollApp], None] | None = None,
     resize_to: tuple[int, int] | None = None,
-    resize_midway: tuple[int, int] | None = None,
+    midway: Callable[[Pilot[None]], Awaitable[object]] | None = None,
 ) -> list[str]:
-    """Stream `chunks` into `widget` (a StreamingMarkdown; resized to `resize_midway` when
-    half of them are in), let the layouts settle, run `check` on the app, optionally resize,
-    then take a screenshot at each scroll position."""
+    """Stream `chunks` into `widget` (a StreamingMarkdown; `midway` runs when half of them
+    are in, to resize or change the theme), let the layouts settle, run `check` on the app,
+    optionally resize, then take a screenshot at each scroll position."""
     app = ScrollApp(widget)
     shots: list[str] = []
     async with app.run_test(size=size) as pilot:
@@ -48,12 +49,12 @@ async def screenshots(
             stream = widget.stream()
             chunks = list(chunks)
             for index, chunk in enumerate(chunks):
-                if resize_midway is not None and index == len(chunks) // 2:
+                if midway is not None and index == len(chunks) // 2:
                     await pilot.pause()
-                    await pilot.resize_terminal(*resize_midway)
+                    await midway(pilot)
                 await stream.write(chunk)
             await stream.stop()
-        for _ in range(8 if resize_midway else 3):  # layouts settle segments into lines
+        for _ in range(8 if midway else 3):  # layouts settle segments into lines
             await pilot.pause()
         if check is not None:
             check(app)

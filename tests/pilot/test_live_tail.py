@@ -1,9 +1,13 @@
 """A streaming answer's live tail: drawn offstage into lines, frozen block by block, it still
-ends exactly as the stock widget shows the whole text, when the terminal is resized while it
-streams and when a link reference reaches back across blocks; and nothing stays offstage."""
+ends exactly as the stock widget shows the whole text, when the terminal is resized or the theme
+changes while it streams and when a link reference reaches back across blocks; and nothing stays
+offstage."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from textual.pilot import Pilot
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
@@ -24,19 +28,43 @@ def nothing_offstage(app: ScrollApp) -> None:
     assert not app.query(Offstage), "nothing should stay offstage once the answer ends"
 
 
-async def test_resized_while_streaming_ends_as_stock() -> None:
-    """Streamed at 70 columns, resized to 90 halfway: the lines drawn at 70 are drawn again."""
+async def streamed_with(
+    midway: Callable[[Pilot[None]], Awaitable[object]],
+    size: tuple[int, int],
+    theme: str | None = None,
+) -> list[str]:
+    """Screenshots of ANSWER streamed in 5-character pieces, `midway` run halfway."""
     view = StreamingMarkdown()
-    streamed = await screenshots(
+    shots = await screenshots(
         view,
         pieces(ANSWER, 5),
-        size=(70, 24),
+        size=size,
         positions=POSITIONS,
+        theme=theme,
         check=nothing_offstage,
-        resize_midway=(90, 24),
+        midway=midway,
     )
     assert view.source == ANSWER
+    return shots
+
+
+async def test_resized_while_streaming_ends_as_stock() -> None:
+    """Streamed at 70 columns, resized to 90 halfway: the lines drawn at 70 are drawn again."""
+    streamed = await streamed_with(lambda pilot: pilot.resize_terminal(90, 24), size=(70, 24))
     stock = await screenshots(Markdown(ANSWER), size=(90, 24), positions=POSITIONS)
+    assert streamed == stock
+
+
+async def test_theme_changed_while_streaming_ends_as_stock() -> None:
+    """Lines hold one theme's colours: those drawn before the change are drawn again."""
+
+    async def to_light(pilot: Pilot[None]) -> None:
+        pilot.app.theme = "textual-light"
+
+    streamed = await streamed_with(to_light, size=(80, 24), theme="textual-dark")
+    stock = await screenshots(
+        Markdown(ANSWER), size=(80, 24), positions=POSITIONS, theme="textual-light"
+    )
     assert streamed == stock
 
 
