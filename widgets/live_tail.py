@@ -31,10 +31,10 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
-from widgets.markdown_segments import defines_references, line_offset, parser, top_blocks
+from widgets.markdown_segments import line_offset, parser, top_blocks
 from widgets.offstage import Drawing, Offstage, draw
 from widgets.segment_stream import CollectorPause
-from widgets.settled_lines import SettledSegment, blocks_match
+from widgets.settled_lines import SettledSegment, blocks_agree, blocks_match
 
 # Widgets laid out and drawn in one round (a list item is four, a table cell one): blocks past
 # this wait for the next round, so a round's work is bounded by it, not by how much text a step
@@ -144,11 +144,12 @@ class LiveTail:
         lines = after.source_range[0]
         cut = line_offset(own, lines)
         head_text = own[:cut]
-        if top_blocks(head_text, self._parser)[1]:
+        found, references = top_blocks(head_text, self._parser)
+        if references:
             self.unfreezable = True  # a link reference definition
             return self._shown(drawing)
         bottom = drawing.bottom(head[-1])
-        if bottom is None or not blocks_match(head, head_text, self._parser):
+        if bottom is None or not blocks_agree(head, found):
             if self._rebuilt_at == self._start + cut:
                 self.unfreezable = True  # even a whole parse disagrees: stop trying
                 return self._shown(drawing)
@@ -192,10 +193,10 @@ class LiveTail:
 
     async def finish(self, text: str, width: int) -> list[Strip] | None:
         """All of the answer's tail text as lines at `width`, exactly as a whole parse shows
-        them; None when that cannot be drawn here (not laid out yet, or link references)."""
+        them; None when that cannot be drawn here (not laid out yet, or nothing could freeze)."""
         await self.take(text)
-        if self.unfreezable or width <= 0 or defines_references(text, self._parser):
-            return None  # a reference defined late may change lines drawn before it
+        if self.unfreezable or width <= 0:
+            return None
         own = text[self._start :]
         if not blocks_match(blocks_of(self.markdown), own, self._parser):
             await self.markdown.update(own)

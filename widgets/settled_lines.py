@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets._markdown import MarkdownBlock
 
-from widgets.markdown_segments import top_blocks
+from widgets.markdown_segments import Block, top_blocks
 
 
 class SettledSegment(Widget):
@@ -84,7 +84,12 @@ def blocks_match(blocks: list[MarkdownBlock], text: str, md: MarkdownIt) -> bool
     """Whether the tail's blocks, built by incremental appends, are the blocks a whole parse
     of `text` makes (the same kinds starting on the same lines): then they render as it does."""
     found, has_references = top_blocks(text, md)
-    if has_references or len(found) != len(blocks):
+    return not has_references and blocks_agree(blocks, found)
+
+
+def blocks_agree(blocks: list[MarkdownBlock], found: list[Block]) -> bool:
+    """Whether `blocks` are the `found` blocks of a whole parse: kinds and starting lines."""
+    if len(found) != len(blocks):
         return False
     for block, want in zip(blocks, found, strict=True):
         if type(block).__name__ not in BLOCK_NAMES.get(want.kind, ()):

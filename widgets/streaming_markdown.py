@@ -4,9 +4,10 @@ Textual's `Markdown.get_stream()` keeps one widget for the whole answer: every f
 every block of it, so a long answer slows down and stalls the event loop (the user's typing
 stutters). Here the answer is shown as lines that stock `Markdown` widgets drew:
 
-- while an answer streams, its live tail (`widgets.live_tail`): one open block drawn offstage
-  after each step, and the lines every block before it drew. Each step lays out and draws one
-  block, and the screen lays out a few leaf widgets, however long the answer;
+- while an answer streams, its live tail (`widgets.live_tail`): the blocks not yet drawn and
+  the open one, drawn offstage in rounds of a few, and the lines every complete block drew.
+  Each block is laid out and drawn about once, and the screen lays out a few leaf widgets,
+  however long the answer;
 - settled segments: the text up to a cut (see `widgets.markdown_segments`), shown as the lines
   its blocks drew (`SettledSegment`, one leaf widget that consecutive segments share). When an
   answer ends, its streamed text becomes such segments.
@@ -147,8 +148,11 @@ class StreamingMarkdown(Widget):
             if live is None:
                 return
             width = self.content_size.width
-            strips = await live.finish(self._tail_text, width)
-            kept = strips is not None and bool(self._tail_text)
+            # A link reference defined late reaches back into lines drawn before it: then the
+            # answer is shown from its whole text, as a stored answer is.
+            references = defines_references(self.source, self._parser)
+            strips = None if references else await live.finish(self._tail_text, width)
+            kept = False
             if strips is not None and self._tail_text:
                 # Below the settled lines above when there are some; else the frozen lines'
                 # leaf takes them all. Either way in the frame its own lines go.
@@ -166,8 +170,7 @@ class StreamingMarkdown(Widget):
                 self._tail_text = ""
                 CollectorPause.checkpoint()
             await self._end_live(keep_frozen=kept)
-        if self._segments and defines_references(self.source, self._parser):
-            # A link reference defined late reaches back into segments settled before it.
+        if references and self._segments:
             await self.update(self.source)
 
     # The streaming tail --------------------------------------------------------------------
