@@ -93,8 +93,10 @@ async def test_opens_on_the_newest_without_mounting_every_message(home: Path) ->
         top_view = views[0]
         conversation.scroll_home(animate=False, immediate=True)
         await wait_for(pilot, lambda: conversation.mounted_range[0] < 2 * PAIRS - WINDOW, 10)
-        await pilot.pause()
         assert conversation.views[0] is not top_view
+        # The view is put back once the older messages are laid out (a frame or more later
+        # on a loaded machine).
+        await wait_for(pilot, lambda: on_screen(app, top_view), 5)
         assert on_screen(app, top_view), "the message at the top should stay in view"
 
         # However far the user scrolls, only a bounded window is mounted. Keep scrolling up
@@ -145,7 +147,7 @@ async def test_search_hit_and_branch_switch_deep_in_the_session(home: Path) -> N
         )
         prompt = conversation.view_of(ids["deep_prompt"])
         assert prompt is not None and prompt.has_class("-highlight")
-        await pilot.pause()
+        await wait_for(pilot, lambda: on_screen(app, prompt), 5)  # once it is laid out
         assert on_screen(app, prompt)
         assert len(conversation.views) <= MAX_MOUNTED
 
