@@ -38,8 +38,9 @@ EMPTY_HINT = (
 WINDOW = 30  # messages mounted when a session opens, and around a selected message
 BATCH = 20  # messages mounted at a time as the user scrolls towards either end
 MAX_MOUNTED = 120  # past this, the end away from the user is unmounted
-# Messages just mounted grow as their Markdown arrives; the view is held in place meanwhile.
-KEEP_S = 1.0
+# Messages just mounted grow as their Markdown arrives; the view is held in place meanwhile
+# (unless the user scrolls). On a loaded machine that takes more than a second.
+KEEP_S = 3.0
 
 
 class Conversation(VerticalScroll, can_focus=False):
@@ -177,6 +178,7 @@ class Conversation(VerticalScroll, can_focus=False):
         self.release_anchor()
         view.focus(scroll_visible=False)
         self.scroll_to_widget(view, animate=False, top=highlight, immediate=True)
+        self._keep_in_place(view)  # messages mounted around it may still be growing
 
     @on(MessageView.Navigate)
     async def _navigate(self, event: MessageView.Navigate) -> None:
