@@ -31,6 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
+from widgets.flat_lists import FlatMarkdown
 from widgets.markdown_segments import line_offset, parser, top_blocks
 from widgets.offstage import Drawing, Offstage, draw
 from widgets.segment_stream import CollectorPause
@@ -65,7 +66,7 @@ class LiveTail:
 
     def __init__(self) -> None:
         self.offstage = Offstage()
-        self.markdown = Markdown()
+        self.markdown: Markdown = FlatMarkdown()
         self.frozen = SettledSegment([], 0)
         self.lines = SettledSegment([], 0)
         self.given = 0
@@ -183,7 +184,7 @@ class LiveTail:
     async def _rebuild(self, text: str, drawing: Drawing) -> Drawing:
         """The incremental blocks differ from a whole parse: parse the widget's text whole (a
         single append parses all it is given) and draw it again."""
-        fresh = Markdown()
+        fresh = FlatMarkdown()
         await self.offstage.mount(fresh)
         await fresh.append(text[self._start : self.given])
         await self.markdown.remove()

@@ -70,8 +70,8 @@ def render_strips(widget: Widget) -> list[Strip] | None:
 BLOCK_NAMES: dict[str, frozenset[str]] = {
     "paragraph_open": frozenset({"MarkdownParagraph"}),
     "heading_open": frozenset(f"MarkdownH{level}" for level in range(1, 7)),
-    "bullet_list_open": frozenset({"MarkdownBulletList"}),
-    "ordered_list_open": frozenset({"MarkdownOrderedList"}),
+    "bullet_list_open": frozenset({"MarkdownBulletList", "FlatBulletList"}),
+    "ordered_list_open": frozenset({"MarkdownOrderedList", "FlatOrderedList"}),
     "table_open": frozenset({"MarkdownTable"}),
     "fence": frozenset({"MarkdownFence"}),
     "code_block": frozenset({"MarkdownFence"}),
