@@ -32,6 +32,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from widgets.flat_lists import FlatMarkdown
 from widgets.live_tail import LiveTail
 from widgets.markdown_segments import defines_references, parser, settled_cut, split_settled
 from widgets.segment_stream import CollectorPause, SegmentStream
@@ -76,7 +77,7 @@ class StreamingMarkdown(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._parser = parser()
         parts = split_settled(markdown) if markdown else [""]
-        self._segments = [Segment(text, Markdown(text)) for text in parts[:-1]]
+        self._segments = [Segment(text, FlatMarkdown(text)) for text in parts[:-1]]
         self._tail_text = parts[-1]
         self._tail = Markdown(self._tail_text)  # the last part of a stored answer, on screen
         self._live: LiveTail | None = None  # while an answer streams
@@ -111,7 +112,7 @@ class StreamingMarkdown(Widget):
             await self._end_live()
             parts = split_settled(markdown) if markdown else [""]
             old = list(dict.fromkeys(segment.widget for segment in self._segments))
-            self._segments = [Segment(text, Markdown(text)) for text in parts[:-1]]
+            self._segments = [Segment(text, FlatMarkdown(text)) for text in parts[:-1]]
             self._tail_text = parts[-1]
             # No batch_update around awaits anywhere here: if this widget is removed while a
             # mount is awaited, the batch would never end and the screen would stop updating.
@@ -205,7 +206,7 @@ class StreamingMarkdown(Widget):
             return
         cut = settled_cut(self._tail_text, 1, self._parser) or 0
         parts = split_settled(self._tail_text[:cut]) if cut else []
-        fresh = [Segment(part, Markdown(part)) for part in parts]
+        fresh = [Segment(part, FlatMarkdown(part)) for part in parts]
         for segment in fresh:
             segment.widget.display = False
         if fresh:
@@ -288,7 +289,7 @@ class StreamingMarkdown(Widget):
                 segments.append(segment)
                 continue
             for part in split_settled(segment.text):
-                markdown = Markdown(part)
+                markdown = FlatMarkdown(part)
                 markdown.display = False
                 await self.mount(markdown, before=widget)
                 segments.append(Segment(part, markdown))

@@ -14,7 +14,12 @@ from widgets.streaming_markdown import StreamingMarkdown
 
 
 class ScrollApp(App[None]):
-    """The widget alone in a vertical scroll: the same app for every variant compared."""
+    """The widget alone in a vertical scroll: the same app for every variant compared. The
+    scroll keeps room for its scrollbar, as aha's conversation does, so a long answer is not
+    drawn again two columns narrower when it first overflows (tests that resize on purpose
+    do so explicitly)."""
+
+    CSS = "VerticalScroll { scrollbar-gutter: stable; }"
 
     def __init__(self, widget: StreamingMarkdown | Markdown) -> None:
         super().__init__()
