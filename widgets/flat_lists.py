@@ -15,8 +15,12 @@ stock `Markdown` with these lists. The test compares both drawings, list by list
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.style import Style as RichStyle
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.geometry import Size
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
@@ -74,13 +78,19 @@ def symbols(block: MarkdownBlock, items: list[MarkdownBlock]) -> list[str]:
     return [number.rjust(size + 1) for number in numbers]
 
 
-class _FlatDrawing:
+if TYPE_CHECKING:
+    _Widget = MarkdownList  # what the drawing is mixed into, for the type checker
+else:
+    _Widget = object
+
+
+class _FlatDrawing(_Widget):
     """What both flat lists share: the drawing (see the module docstring). Not a widget class
     itself, so that Textual takes the stock list class as the flat list's CSS base (it follows
     a widget class's first widget base), and the stock list CSS applies unchanged."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._items: list[MarkdownBlock] = []
         self._flat = False
         self._drawn: tuple[int, list[Strip]] | None = None
@@ -97,7 +107,7 @@ class _FlatDrawing:
         self._drawn = None  # a theme change: colours differ
         super().notify_style_update()
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if not self._flat:
             return super().get_content_height(container, viewport, width)
         return len(self._lines(width))
@@ -109,7 +119,7 @@ class _FlatDrawing:
         lines = self._lines(width)
         return lines[y] if y < len(lines) else Strip.blank(width, self._inner())
 
-    def _inner(self):  # type: ignore[no-untyped-def]
+    def _inner(self) -> RichStyle:
         """The style of the blank space behind text, as the stock widgets pad lines."""
         base, background = self.background_colors
         return Style(background=base + background).rich_style
