@@ -24,8 +24,6 @@ it is when even a whole parse makes blocks that do not match, such as raw HTML).
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Markdown
@@ -34,13 +32,13 @@ from textual.widgets._markdown import MarkdownBlock
 from widgets.flat_lists import FlatMarkdown
 from widgets.markdown_segments import line_offset, parser, top_blocks
 from widgets.offstage import Drawing, Offstage, draw
-from widgets.segment_stream import CollectorPause
+from widgets.segment_stream import CollectorPause, let_input_through
 from widgets.settled_lines import SettledSegment, blocks_agree, blocks_match
 
-# Widgets laid out and drawn in one round (a list item is four, a table cell one): blocks past
-# this wait for the next round, so a round's work is bounded by it, not by how much text a step
-# brought. Two blocks at least, so that each round freezes one.
-DRAW_WIDGETS = 24
+# Widgets laid out and drawn in one round (a flat list is one, a stock list item four, a table
+# cell one): blocks past this wait for the next round, so a round's work is bounded by it, not
+# by how much text a step brought. Two blocks at least, so that each round freezes one.
+DRAW_WIDGETS = 16
 
 
 def _round_size(blocks: list[MarkdownBlock]) -> int:
@@ -122,7 +120,7 @@ class LiveTail:
             self.lines.show(shown, width)
             if not later:
                 return
-            await asyncio.sleep(0)  # a key pressed meanwhile goes first
+            await let_input_through(self.markdown)  # a key pressed meanwhile goes first
 
     def _shown(self, drawing: Drawing) -> list[Strip]:
         """A drawing's rows as they show below the frozen lines: the gap between the last

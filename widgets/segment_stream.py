@@ -8,7 +8,11 @@ import gc
 import time
 from typing import TYPE_CHECKING
 
+from textual import events
+
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from widgets.streaming_markdown import StreamingMarkdown
 
 # One step of text per frame at most: what arrives meanwhile waits, so that no single update
@@ -17,11 +21,12 @@ if TYPE_CHECKING:
 # key typed meanwhile is handled between steps rather than behind one long one; and the next
 # step waits until the screen has drawn this one (`SegmentStream._after_next_frame`).
 FRAME_S = 1 / 60
-STEP_BUDGET_S = 0.022
-"""22 ms: drawing is done apart, in bounded rounds (widgets.live_tail), and the screen's own
-pass is a few milliseconds, so a step and the frame after it stay under 50 ms. At 15 ms a
-7,000-token answer absorbed about 15% slower; at 30 ms no faster, and keys typed meanwhile took
-twice as long to show."""
+STEP_BUDGET_S = 0.015
+"""15 ms: drawing is done apart, in bounded rounds (widgets.live_tail), and the screen's own
+pass is a few milliseconds, so a step and the frame after it stay well under 50 ms. With lists
+drawn by one widget (widgets.flat_lists) a 7,000-token answer absorbs at about 5,000 tok/s
+either way; at 22 ms the worst stall came close to 50 ms (45-48 ms) and now and then over it
+once keys were typed meanwhile."""
 STEP_CHARS = 300  # the first step's size, before the pace is known
 STEP_CHARS_RANGE = (150, 1200)
 DRAW_EVERY_S = 0.1
@@ -30,6 +35,46 @@ often; each step still parses and mounts its text. Drawing is what a step of a l
 costs most, and a catching-up answer shown ten times a second reads as smoothly as one shown
 every frame: a 7,000-token answer absorbs about 25% faster than when drawn every step (about
 30 times a second). Once the stream is caught up, every step draws."""
+
+
+INPUT_WAIT_S = 0.05
+"""How long streaming work holds back, at most, while input is on its way to the screen."""
+
+
+def input_waiting(widget: Widget) -> bool:
+    """Whether a key or other input is queued on its way to the focused widget: the app, the
+    screen and the focused widget each take it in turn from their own message queue. Their
+    queues are read directly (Textual has no public way to peek at them); should that change,
+    this finds nothing and streaming simply does not hold back."""
+    app = widget.app
+    for pump in (app, app.screen, app.focused):
+        queued = getattr(getattr(pump, "_message_queue", None), "values", ())
+        if any(isinstance(message, events.InputEvent) for message in queued):
+            return True
+    return False
+
+
+async def let_input_through(widget: Widget) -> None:
+    """A pause in streaming work (`widget` is the streaming view): input that is queued goes
+    first, all the way to the screen. A key crosses three message queues (app, screen,
+    focused widget) and then waits for a frame; the event loop runs one piece of each ready
+    task per pass, so behind a busy stream every hop would wait for a piece of streaming work
+    (about 10 ms each on slow cores) and a key took 50-150 ms to show. Holding back while
+    input is queued, and until the frame after it, keeps that under a frame or two."""
+    await asyncio.sleep(0)
+    if not widget.is_attached or not input_waiting(widget):
+        return
+    deadline = time.perf_counter() + INPUT_WAIT_S
+    while input_waiting(widget) and time.perf_counter() < deadline:
+        await asyncio.sleep(0)
+    drawn = asyncio.get_running_loop().create_future()
+    widget.app.screen.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+    remaining = deadline - time.perf_counter()
+    if remaining > 0:
+        try:
+            await asyncio.wait_for(drawn, remaining)
+        except TimeoutError:
+            pass
 
 
 class CollectorPause:
@@ -127,7 +172,7 @@ class SegmentStream:
             await asyncio.wait_for(drawn, FRAME_S * 6)
         except TimeoutError:
             pass
-        await asyncio.sleep(0)
+        await let_input_through(self.view)
 
     def _pace(self, chars: int, seconds: float) -> None:
         """The next step's size: what fits STEP_BUDGET_S at the rate this step went (steps

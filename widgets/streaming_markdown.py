@@ -35,7 +35,7 @@ from textual.widgets import Markdown
 from widgets.flat_lists import FlatMarkdown
 from widgets.live_tail import LiveTail
 from widgets.markdown_segments import defines_references, parser, settled_cut, split_settled
-from widgets.segment_stream import CollectorPause, SegmentStream
+from widgets.segment_stream import CollectorPause, SegmentStream, let_input_through
 from widgets.settled_lines import SettledSegment, render_strips
 
 
@@ -137,7 +137,7 @@ class StreamingMarkdown(Widget):
             self._tail_text += text
             await live.take(self._tail_text)
             if draw:
-                await asyncio.sleep(0)  # a key pressed meanwhile goes first
+                await let_input_through(self)  # a key pressed meanwhile goes first
                 await live.draw(self._tail_text, self.content_size.width)
 
     async def finish(self) -> None:
