@@ -1,7 +1,8 @@
 """The end of an answer while it streams: one open block, drawn offstage, and the lines that
 every block before it drew.
 
-New text goes to a stock `Markdown` through its own incremental `append`. That widget lives
+New text goes to a stock `Markdown` (lists drawn by one widget each: `widgets.flat_lists`)
+through its own incremental `append`. That widget lives
 offstage (see `widgets.offstage`): styled in place but never laid out by the screen, it is drawn
 into lines, and a leaf widget shows them. As soon as a block is followed by another, it is
 complete (only the last block of a text can still change as text arrives): the lines it drew

@@ -1,12 +1,12 @@
 """Widgets the screen never lays out or draws, laid out and drawn into lines on demand.
 
 A streaming answer's open tail changes many times a second. On screen, every change makes the
-screen lay out and draw the tail's blocks again (a list item is four widgets, a table cell one),
-which on slow cores is most of what a long answer costs. Here the tail's stock `Markdown` lives
-in an `Offstage` container (`display: none`): it is mounted and styled like any widget, with its
-real ancestors (so colours and CSS rules come out as they would on screen), but the screen skips
-it. `draw` lays it out and draws it with a private copy of the screen's own compositing (Textual's
-`Compositor`), and a leaf widget shows the lines.
+screen lay out and draw the tail's blocks again (a stock list item is four widgets, a table cell
+one), which on slow cores is most of what a long answer costs. Here the tail's stock `Markdown`
+lives in an `Offstage` container (`display: none`): it is mounted and styled like any widget,
+with its real ancestors (so colours and CSS rules come out as they would on screen), but the
+screen skips it. `draw` lays it out and draws it with a private copy of the screen's own
+compositing (Textual's `Compositor`), and a leaf widget shows the lines.
 
 The one thing a widget asks its screen while it draws is where it is (`Widget.region`, from which
 its size follows). While `draw` runs, and only then, the screen answers that from the private

@@ -16,9 +16,10 @@ A stored answer (text given whole) is parsed into stock widgets on screen, and e
 segment is swapped for the lines it drew once the screen has laid it out; its last part stays a
 live stock widget. A new width or theme draws the segments from their text again.
 
-Everything is drawn by Textual's own widgets and compositing and cut only where the gap between
-blocks comes out the same, so an answer looks exactly as the stock widget shows it;
-tests/snapshot/test_streaming_markdown.py compares the two screen by screen.
+Everything is drawn by Textual's own widgets and compositing (except lists of paragraphs and
+lists, which one widget draws line for line as the stock ones do: `widgets.flat_lists`) and cut
+only where the gap between blocks comes out the same, so an answer looks exactly as the stock
+widget shows it; tests/snapshot/test_streaming_markdown.py compares the two screen by screen.
 """
 
 from __future__ import annotations
