@@ -42,15 +42,23 @@ INPUT_WAIT_S = 0.05
 
 
 def input_waiting(widget: Widget) -> bool:
-    """Whether a key or other input is queued on its way to the focused widget: the app, the
-    screen and the focused widget each take it in turn from their own message queue. Their
-    queues are read directly (Textual has no public way to peek at them); should that change,
-    this finds nothing and streaming simply does not hold back."""
+    """Whether a key or other input is on its way to the screen: queued for the app, the
+    screen or the focused widget (each takes it in turn from its own message queue), or just
+    handled by the focused widget, which then tells the app (a text box says its text or
+    cursor changed) and is drawn in the next frame. The queues are read directly (Textual has
+    no public way to peek at them); should that change, this finds nothing and streaming
+    simply does not hold back (tests/pilot/test_input_first.py would say so)."""
     app = widget.app
-    for pump in (app, app.screen, app.focused):
+    focused = app.focused
+    for pump in (app, app.screen, focused):
         queued = getattr(getattr(pump, "_message_queue", None), "values", ())
-        if any(isinstance(message, events.InputEvent) for message in queued):
-            return True
+        # A pump takes its next message out of the queue early, to see whether it replaces
+        # the one in hand, and keeps it apart until then.
+        for message in (getattr(pump, "_pending_message", None), *queued):
+            if isinstance(message, events.InputEvent):
+                return True
+            if focused is not None and getattr(message, "_sender", None) is focused:
+                return True
     return False
 
 
