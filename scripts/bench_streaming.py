@@ -31,6 +31,7 @@ SIZES = (500, 2_000, 7_000)
 # A longer answer, aha and stock only (the per-token re-render would take minutes): stock's
 # cost per token grows with the answer, aha's does not.
 LONG_SIZE = 15_000
+GOAL_SIZE = 7_000  # where aha should absorb an answer at least twice as fast as stock
 RERENDER_CAP_S = 60.0
 KEY_EVERY_S = 0.1  # a fast typist's pace
 SESSION_MESSAGES = 1_000
@@ -296,7 +297,8 @@ def streaming_bench() -> None:
                 f"aha {a['tok_s']:,.0f} tok/s",
                 f"stock get_stream {s['tok_s']:,.0f} tok/s",
                 f"re-render {r['tok_s']:,.0f} tok/s{capped}",
-                f"aha/stock {a['tok_s'] / s['tok_s']:.2f}x (goal >= 2)",
+                f"aha/stock {a['tok_s'] / s['tok_s']:.2f}x"
+                + (" (goal >= 2)" if count == GOAL_SIZE else ""),
             ]
         )
         rows.append(

@@ -31,9 +31,10 @@ from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
 from widgets.flat_lists import FlatMarkdown
+from widgets.input_first import let_input_through
 from widgets.markdown_segments import line_offset, parser, top_blocks
 from widgets.offstage import Drawing, Offstage, draw
-from widgets.segment_stream import CollectorPause, let_input_through
+from widgets.segment_stream import CollectorPause
 from widgets.settled_lines import SettledSegment, blocks_agree, blocks_match
 
 # Widgets laid out and drawn in one round (a flat list is one, a stock list item four, a table

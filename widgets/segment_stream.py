@@ -8,11 +8,9 @@ import gc
 import time
 from typing import TYPE_CHECKING
 
-from textual import events
+from widgets.input_first import let_input_through, watch_input
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from widgets.streaming_markdown import StreamingMarkdown
 
 # One step of text per frame at most: what arrives meanwhile waits, so that no single update
@@ -35,54 +33,6 @@ often; each step still parses and mounts its text. Drawing is what a step of a l
 costs most, and a catching-up answer shown ten times a second reads as smoothly as one shown
 every frame: a 7,000-token answer absorbs about 25% faster than when drawn every step (about
 30 times a second). Once the stream is caught up, every step draws."""
-
-
-INPUT_WAIT_S = 0.05
-"""How long streaming work holds back, at most, while input is on its way to the screen."""
-
-
-def input_waiting(widget: Widget) -> bool:
-    """Whether a key or other input is on its way to the screen: queued for the app, the
-    screen or the focused widget (each takes it in turn from its own message queue), or just
-    handled by the focused widget, which then tells the app (a text box says its text or
-    cursor changed) and is drawn in the next frame. The queues are read directly (Textual has
-    no public way to peek at them); should that change, this finds nothing and streaming
-    simply does not hold back (tests/pilot/test_input_first.py would say so)."""
-    app = widget.app
-    focused = app.focused
-    for pump in (app, app.screen, focused):
-        queued = getattr(getattr(pump, "_message_queue", None), "values", ())
-        # A pump takes its next message out of the queue early, to see whether it replaces
-        # the one in hand, and keeps it apart until then.
-        for message in (getattr(pump, "_pending_message", None), *queued):
-            if isinstance(message, events.InputEvent):
-                return True
-            if focused is not None and getattr(message, "_sender", None) is focused:
-                return True
-    return False
-
-
-async def let_input_through(widget: Widget) -> None:
-    """A pause in streaming work (`widget` is the streaming view): input that is queued goes
-    first, all the way to the screen. A key crosses three message queues (app, screen,
-    focused widget) and then waits for a frame; the event loop runs one piece of each ready
-    task per pass, so behind a busy stream every hop would wait for a piece of streaming work
-    (about 10 ms each on slow cores) and a key took 50-150 ms to show. Holding back while
-    input is queued, and until the frame after it, keeps that under a frame or two."""
-    await asyncio.sleep(0)
-    if not widget.is_attached or not input_waiting(widget):
-        return
-    deadline = time.perf_counter() + INPUT_WAIT_S
-    while input_waiting(widget) and time.perf_counter() < deadline:
-        await asyncio.sleep(0)
-    drawn = asyncio.get_running_loop().create_future()
-    widget.app.screen.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
-    remaining = deadline - time.perf_counter()
-    if remaining > 0:
-        try:
-            await asyncio.wait_for(drawn, remaining)
-        except TimeoutError:
-            pass
 
 
 class CollectorPause:
@@ -132,6 +82,7 @@ class SegmentStream:
 
     def start(self) -> None:
         if self._task is None:
+            watch_input(self.view)
             CollectorPause.begin()
             self._task = asyncio.create_task(self._run())
 

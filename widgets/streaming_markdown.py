@@ -34,9 +34,10 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from widgets.flat_lists import FlatMarkdown
+from widgets.input_first import let_input_through
 from widgets.live_tail import LiveTail
 from widgets.markdown_segments import defines_references, parser, settled_cut, split_settled
-from widgets.segment_stream import CollectorPause, SegmentStream, let_input_through
+from widgets.segment_stream import CollectorPause, SegmentStream
 from widgets.settled_lines import SettledSegment, render_strips
 
 

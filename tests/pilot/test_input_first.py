@@ -1,5 +1,5 @@
-"""Typed keys go before streaming work: the stream sees input queued on its way to the screen
-(`widgets.segment_stream.input_waiting`) and holds back until it is drawn."""
+"""Typed keys go before streaming work (`widgets.input_first`): the stream sees input on its way
+to the screen and holds back until the frame that shows it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import TextArea
 
-from widgets.segment_stream import input_waiting, let_input_through
+from widgets import input_first
+from widgets.input_first import input_queued, let_input_through, watch_input
 from widgets.streaming_markdown import StreamingMarkdown
 
 
@@ -29,11 +30,28 @@ async def test_a_queued_key_is_seen_until_it_is_handled() -> None:
         box.focus()
         await pilot.pause()
         view = app.query_one(StreamingMarkdown)
-        assert not input_waiting(view)
+        assert not input_queued(view)
         app.post_message(Unrelated())
-        assert not input_waiting(view)
+        assert not input_queued(view)
         app.post_message(events.Key("x", "x"))
-        assert input_waiting(view), "Textual's message queues may have changed shape"
+        assert input_queued(view), "Textual's message queues may have changed shape"
         await let_input_through(view)  # holds back until the key is handled and drawn
-        assert not input_waiting(view)
+        assert not input_queued(view)
         assert box.text == "x"
+
+
+async def test_a_key_the_app_took_holds_streaming_back_until_drawn() -> None:
+    """Between two pauses a key can cross every queue; the app's message signal still says it
+    came, and the next pause waits for the frame that shows it."""
+    app = Typing()
+    async with app.run_test() as pilot:
+        app.query_one(TextArea).focus()
+        await pilot.pause()
+        view = app.query_one(StreamingMarkdown)
+        watch_input(view)
+        await pilot.press("y")
+        assert app in input_first._undrawn
+        await let_input_through(view)
+        assert app not in input_first._undrawn
+        await pilot.press("z")
+        assert app in input_first._undrawn
