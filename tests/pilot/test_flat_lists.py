@@ -32,6 +32,16 @@ LISTS = {
         "           - six levels\n"
     ),
     "bullet kinds": "* star\n+ plus\n",
+    "hard break": "- line one  \n  line two after a hard break\n- b\n",
+    "wide characters": (
+        "- 日本語のテキストは長いのでここで折り返されるはずです日本語のテキスト\n"
+        "- 🚀 a rocket 🚀 and more words here\n"
+    ),
+    "image and link": (
+        "- ![alt text](img.png) an image\n"
+        "- [a long link text that wraps around](https://example.org/a/long/path)\n"
+    ),
+    "three-digit numbers": "99. ninety-nine\n100. a hundred\n",
     "code in an item (stock)": "- item\n\n  ```\n  code\n  ```\n",
     "empty item (stock)": "- \n- b\n",
     "quote in an item (stock)": "- item\n\n  > quoted\n",
