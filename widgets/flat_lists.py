@@ -9,8 +9,10 @@ with the styles the stock widgets would have (a bullet's colour, a paragraph's t
 code), so the lines are the stock ones. Any other list (a code block, a table or a quote in an
 item) is left to the stock widgets.
 
-Used where answers are drawn offstage into lines (`widgets.live_tail`); `FlatMarkdown` is the
-stock `Markdown` with these lists. The test compares both drawings, list by list.
+`FlatMarkdown` is the stock `Markdown` with these lists. It draws what becomes lines: an
+answer's streaming tail, offstage (`widgets.live_tail`), and a stored answer's segments until
+they settle (`widgets.streaming_markdown`). tests/pilot/test_flat_lists.py compares its drawings
+with the stock ones, line by line.
 """
 
 from __future__ import annotations
@@ -179,12 +181,12 @@ class FlatMarkdown(Markdown):
     after every append, up to the app, where handling it held up keys typed meanwhile by
     30-70 ms while an answer streamed."""
 
-    def __init__(self, markdown: str | None = None) -> None:
-        super().__init__(markdown)
-        self.disable_messages(Markdown.TableOfContentsUpdated)
-
     BLOCKS = {
         **Markdown.BLOCKS,
         "bullet_list_open": FlatBulletList,
         "ordered_list_open": FlatOrderedList,
     }
+
+    def __init__(self, markdown: str | None = None) -> None:
+        super().__init__(markdown)
+        self.disable_messages(Markdown.TableOfContentsUpdated)

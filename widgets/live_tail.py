@@ -2,13 +2,13 @@
 every block before it drew.
 
 New text goes to a stock `Markdown` (lists drawn by one widget each: `widgets.flat_lists`)
-through its own incremental `append`. That widget lives
-offstage (see `widgets.offstage`): styled in place but never laid out by the screen, it is drawn
-into lines, and a leaf widget shows them. As soon as a block is followed by another, it is
-complete (only the last block of a text can still change as text arrives): the lines it drew
-are frozen into a second leaf, and the block leaves the widget. Drawing goes in rounds of a few
-blocks (DRAW_WIDGETS), so each block is laid out and drawn about once and no round holds the
-event loop for long, however long the answer or however much text a step brought.
+through its own incremental `append`. That widget lives offstage (see `widgets.offstage`):
+styled in place but never laid out by the screen, it is drawn into lines, and a leaf widget
+shows them. As soon as a block is followed by another, it is complete (only the last block of a
+text can still change as text arrives): the lines it drew are frozen into a second leaf, and the
+block leaves the widget. Drawing goes in rounds of a few blocks (DRAW_WIDGETS), so each block is
+laid out and drawn about once and no round holds the event loop for long, however long the
+answer or however much text a step brought.
 
 The frozen lines end where the last frozen block does; the gap below it is drawn with the open
 block, as the larger of the two blocks' margins, as inside one widget (the open block can still
