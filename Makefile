@@ -14,7 +14,7 @@ help:
 	@echo "make run    create .venv, install aha, start the TUI on the embedded model"
 	@echo "make test   create .venv, install aha with test extras, run the whole suite"
 	@echo "make bench  print start-up, answer, router, storage, engine and streaming figures beside same-run baselines"
-	@echo "            (one section: make bench SECTIONS=streaming)"
+	@echo "            (some sections: make bench SECTIONS=streaming or SECTIONS=first_frame,router)"
 	@echo "make train-router  retrain the router (app/router/weights.json) on ../shared/routing-data"
 
 $(VENV)/bin/python:

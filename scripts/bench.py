@@ -324,8 +324,14 @@ def main() -> int:
         "engines": engines_bench,
         "streaming": streaming_bench,
     }
-    chosen = sys.argv[1:] or list(sections)  # `python -m scripts.bench ask` runs one section
+    # `python -m scripts.bench ask` runs one section; `make bench SECTIONS=ask,router` two.
+    chosen = [name for arg in sys.argv[1:] for name in arg.split(",") if name] or list(sections)
+    unknown = [name for name in chosen if name not in sections]
     try:
+        if unknown:
+            names = ", ".join(sections)
+            print(f"aha bench: no section {', '.join(unknown)}; there are {names}", file=sys.stderr)
+            return 2
         for name in chosen:
             sections[name]()
     finally:
