@@ -14,7 +14,17 @@ from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets._markdown import MarkdownBlock
+from textual.widgets._markdown import (
+    MarkdownBlock,
+    MarkdownBlockQuote,
+    MarkdownBulletList,
+    MarkdownFence,
+    MarkdownHeader,
+    MarkdownHorizontalRule,
+    MarkdownOrderedList,
+    MarkdownParagraph,
+    MarkdownTable,
+)
 
 from widgets.markdown_segments import Block, top_blocks
 
@@ -66,17 +76,18 @@ def render_strips(widget: Widget) -> list[Strip] | None:
     return compositor.render_strips(size)
 
 
-# Textual's block widgets for each top-level token; any other token counts as a mismatch.
-BLOCK_NAMES: dict[str, frozenset[str]] = {
-    "paragraph_open": frozenset({"MarkdownParagraph"}),
-    "heading_open": frozenset(f"MarkdownH{level}" for level in range(1, 7)),
-    "bullet_list_open": frozenset({"MarkdownBulletList", "FlatBulletList"}),
-    "ordered_list_open": frozenset({"MarkdownOrderedList", "FlatOrderedList"}),
-    "table_open": frozenset({"MarkdownTable"}),
-    "fence": frozenset({"MarkdownFence"}),
-    "code_block": frozenset({"MarkdownFence"}),
-    "blockquote_open": frozenset({"MarkdownBlockQuote"}),
-    "hr": frozenset({"MarkdownHorizontalRule"}),
+# Textual's block widgets for each top-level token (subclasses, such as flat lists, count as
+# their stock class); any other token counts as a mismatch.
+BLOCK_CLASSES: dict[str, tuple[type[MarkdownBlock], ...]] = {
+    "paragraph_open": (MarkdownParagraph,),
+    "heading_open": (MarkdownHeader,),
+    "bullet_list_open": (MarkdownBulletList,),
+    "ordered_list_open": (MarkdownOrderedList,),
+    "table_open": (MarkdownTable,),
+    "fence": (MarkdownFence,),
+    "code_block": (MarkdownFence,),
+    "blockquote_open": (MarkdownBlockQuote,),
+    "hr": (MarkdownHorizontalRule,),
 }
 
 
@@ -92,7 +103,7 @@ def blocks_agree(blocks: list[MarkdownBlock], found: list[Block]) -> bool:
     if len(found) != len(blocks):
         return False
     for block, want in zip(blocks, found, strict=True):
-        if type(block).__name__ not in BLOCK_NAMES.get(want.kind, ()):
+        if not isinstance(block, BLOCK_CLASSES.get(want.kind, ())):
             return False
         if block.source_range[0] != want.line:
             return False

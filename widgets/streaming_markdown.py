@@ -12,9 +12,9 @@ stutters). Here the answer is shown as lines that stock `Markdown` widgets drew:
   its blocks drew (`SettledSegment`, one leaf widget that consecutive segments share). When an
   answer ends, its streamed text becomes such segments.
 
-A stored answer (text given whole) is parsed into stock widgets on screen, and each settled
-segment is swapped for the lines it drew once the screen has laid it out; its last part stays a
-live stock widget. A new width or theme draws the segments from their text again.
+A stored answer (text given whole) is parsed into stock widgets (flat lists aside) on screen,
+and each settled segment is swapped for the lines it drew once the screen has laid it out; its
+last part stays a live stock widget. A new width or theme draws the segments from their text again.
 
 Everything is drawn by Textual's own widgets and compositing (except lists of paragraphs and
 lists, which one widget draws line for line as the stock ones do: `widgets.flat_lists`) and cut
