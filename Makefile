@@ -5,6 +5,13 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 # llama-cpp-python compiles llama.cpp on first install; use both cores.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# The build targets this CPU (-march=native), but a CPU may report AMX tiles that its virtual
+# machine never enabled: llama.cpp's AMX kernels then die with SIGILL on the first token. They
+# are left out (AVX-512 and the rest stay); a CMAKE_ARGS of your own wins.
+ifeq ($(shell uname -m),x86_64)
+CMAKE_ARGS ?= -DCMAKE_C_FLAGS=-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16 -DCMAKE_CXX_FLAGS=-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16
+export CMAKE_ARGS
+endif
 # Importing litellm must never reach for the network.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
@@ -13,7 +20,7 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 help:
 	@echo "make run    create .venv, install aha, start the TUI on the embedded model"
 	@echo "make test   create .venv, install aha with test extras, run the whole suite"
-	@echo "make bench  print start-up, answer, router, storage, engine and streaming figures beside same-run baselines"
+	@echo "make bench  print start-up, answer, router, storage, engine, streaming and draft-check figures beside same-run baselines"
 	@echo "            (some sections: make bench SECTIONS=streaming or SECTIONS=first_frame,router)"
 	@echo "make train-router  retrain the router (app/router/weights.json) on ../shared/routing-data"
 

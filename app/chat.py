@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+from app import signals
 from app.backend.budget import ThinkingBudget, time_limit_note
 from app.backend.engine import Availability, with_temperature
 from app.backend.engine import closing_stream as _closing
@@ -21,16 +22,18 @@ from app.backend.events import ChatMessage, Content, Done, Failed, StreamEvent, 
 from app.backend.registry import Engines
 from app.backend.retry import RouteFailed
 from app.backend.usage import answer_cost
-from app.config import Settings
+from app.config import RouteConfig, Settings, context_window
+from app.context_fit import PromptTooLong, fit_context, trim_note
+from app.prompt_text import repair_text
 from app.router import RouteDecision, Router
 from app.router.cascade import split_weak_note, weak_reasons, with_weak_note
 from app.router.feedback import ESCALATED, OVERKILL, WINDOW, threshold_shift
 from app.router.overrides import split_override
-from app.sanitize import StreamSanitizer, strip_control
+from app.sanitize import StreamSanitizer, error_line, one_line
 
 # Re-exported: callers take these from the chat service's module.
 from app.turn import ACTIVE_LEAF, Rerouted, Turn, _ActiveLeaf, _Progress  # noqa: E402,F401
-from storage import Message, MessageStatus, Store
+from storage import Message, MessageStatus, StorageError, Store
 from storage.repository import RouteRecord
 
 SYSTEM_PROMPT = (
@@ -142,6 +145,9 @@ class ChatService:
         if isinstance(parent_id, _ActiveLeaf):
             session = self.store.get_session(session_id)
             parent_id = session.active_leaf_id if session else None
+        # Text SQLite cannot encode (lone surrogates from undecodable bytes) is repaired, never
+        # a reason to lose the prompt; `aha ask` says how many bytes it replaced.
+        prompt = repair_text(prompt)[0]
         user = self.store.add_user_message(session_id, parent_id, prompt)
         return await self.begin_answer(user, force_route)
 
@@ -163,9 +169,14 @@ class ChatService:
         )
         route, note, error = await self._resolve(decision)
         engine = None if error else self.engines.get(route)
+        if error:
+            error = error_line(error)
+        if note:
+            note = error_line(note)
         record = RouteRecord(
             route=route,
-            model=engine.model_label if engine else self._configured_model(route),
+            # A model name can come from a server's listing: one clean line before storage.
+            model=one_line(engine.model_label if engine else self._configured_model(route), 200),
             score=decision.score,
             threshold=decision.threshold,
             reasons=decision.reasons,
@@ -179,7 +190,46 @@ class ChatService:
             turn.final = self.store.finish_assistant(
                 assistant.id, MessageStatus.ERROR, prefix, error=error
             )
+            return turn
+        # Fitted now, before the badge is drawn, so the badge can say what was left out.
+        try:
+            self._fit(turn)
+        except PromptTooLong as exc:
+            if not await self._reroute_too_long(turn, str(exc)):
+                line = error_line(f"{turn.route} route: {exc}")
+                turn.note = line
+                turn.final = self.store.finish_assistant(
+                    assistant.id, MessageStatus.ERROR, prefix, error=line
+                )
         return turn
+
+    async def _reroute_too_long(self, turn: Turn, reason: str) -> bool:
+        """A prompt too big for the fast route's window goes deep when the router was not
+        overruled and deep answers (its window is the server's, far larger); True if so."""
+        if turn.route != FALLBACK_ROUTE or turn.decision.forced:
+            return False
+        if ESCALATE_ROUTE not in self.engines.names:
+            return False
+        if not (await self.availability(ESCALATE_ROUTE)).ok:
+            return False
+        window = context_window(self.engines.config(FALLBACK_ROUTE))
+        turn.route, turn.engine = ESCALATE_ROUTE, self.engines.get(ESCALATE_ROUTE)
+        turn.note = f"too long for the fast route's {window:,}-token window; sent deep"
+        model = one_line(turn.engine.model_label, 200)
+        self.store.update_route(turn.assistant.id, turn.route, model, turn.note)
+        turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
+        try:
+            self._fit(turn)
+        except PromptTooLong:
+            return False
+        return True
+
+    def _fit(self, turn: Turn) -> None:
+        """Fit the context to the route's window now; the badge note and the row say how
+        much was left out. `PromptTooLong` when the prompt alone does not fit."""
+        config = self.engines.config(turn.route) if turn.route in self.engines.names else None
+        turn.context = self._fitted_context(turn, config)
+        turn.context_route = turn.route
 
     def _previous_score(self, user: Message) -> float | None:
         """The route score of the answer this prompt follows up (its parent), if any."""
@@ -240,8 +290,8 @@ class ChatService:
                 elif isinstance(event, Rerouted):
                     yield event
                 elif isinstance(event, Failed):
-                    status, error = MessageStatus.ERROR, event.message
-                    yield event
+                    status, error = MessageStatus.ERROR, error_line(event.message)
+                    yield Failed(error)
                     return
                 elif isinstance(event, Done):
                     thought_tail = reasoning_clean.flush()
@@ -260,10 +310,13 @@ class ChatService:
                     finish_reason = event.finish_reason
                     yield event
         except (asyncio.CancelledError, GeneratorExit):
-            status, error = MessageStatus.CANCELLED, None
+            # Ended by SIGTERM or SIGHUP, not by the user: say so at once.
+            ended = signals.received() is not None
+            status = MessageStatus.INTERRUPTED if ended else MessageStatus.CANCELLED
+            error = None
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a stream must not lose the text
-            status, error = MessageStatus.ERROR, strip_control(f"{type(exc).__name__}: {exc}")
+            status, error = MessageStatus.ERROR, error_line(f"{type(exc).__name__}: {exc}")
             yield Failed(error)
         finally:
             flusher.cancel()
@@ -351,7 +404,7 @@ class ChatService:
                 yield event
         if fell_back:
             assert turn.engine is not None
-            yield Rerouted(turn.route, turn.engine.model_label, turn.note or "")
+            yield Rerouted(turn.route, one_line(turn.engine.model_label, 200), turn.note or "")
             async with _closing(self._engine_stream(turn)) as events:
                 async for event in events:
                     yield event
@@ -364,16 +417,40 @@ class ChatService:
             return False
         failed = turn.route
         turn.route, turn.engine = FALLBACK_ROUTE, self.engines.get(FALLBACK_ROUTE)
-        turn.note = f"{failed} route failed ({failure.reason}); answered by {FALLBACK_ROUTE}"
-        self.store.update_route(turn.assistant.id, turn.route, turn.engine.model_label, turn.note)
+        reason = error_line(failure.reason)
+        turn.note = f"{failed} route failed ({reason}); answered by {FALLBACK_ROUTE}"
+        model = one_line(turn.engine.model_label, 200)
+        self.store.update_route(turn.assistant.id, turn.route, model, turn.note)
         turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
         return True
+
+    def _fitted_context(self, turn: Turn, config: RouteConfig | None) -> list[ChatMessage]:
+        """The context, cut from its oldest turns to fit the route's window (the badge and
+        the row say how much was left out); `PromptTooLong` when the prompt alone is too big."""
+        messages = self.context_for(turn)
+        window = context_window(config) if config is not None else None
+        if window is None or config is None:
+            return messages
+        keep_last = 3 if turn.prefix else 1  # a continuation sends the prompt, prefix, request
+        fitted = fit_context(messages, window, config.max_tokens, turn.route, keep_last)
+        if fitted.dropped:
+            turn.note = " · ".join(n for n in (turn.note, trim_note(fitted.dropped, window)) if n)
+            self.store.update_route(
+                turn.assistant.id, turn.route, turn.assistant.model or "", turn.note
+            )
+        return fitted.messages
 
     def _engine_stream(self, turn: Turn) -> AsyncIterator[StreamEvent]:
         """The engine's stream, under the route's thinking budget when it has one."""
         assert turn.engine is not None
-        messages, engine = self.context_for(turn), with_temperature(turn.engine, turn.temperature)
         config = self.engines.config(turn.route) if turn.route in self.engines.names else None
+        messages = turn.context
+        if messages is None or turn.context_route != turn.route:  # a fallback changed route
+            try:
+                messages = self._fitted_context(turn, config)
+            except PromptTooLong as exc:
+                return _failed_stream(f"{turn.route} route: {exc}")
+        engine = with_temperature(turn.engine, turn.temperature)
         if config is None or config.think_seconds is None:
             return engine.stream(messages)
 
@@ -388,8 +465,20 @@ class ChatService:
         return ThinkingBudget(config.think_seconds, on_cut=cut).stream(engine, messages)
 
     async def _flush_periodically(self, message_id: str, progress: _Progress) -> None:
+        """Store the partial text every half interval while it changes. A failed write (a
+        full disk) is tried again at the next tick, never the end of flushing: the text is
+        still in memory and on screen, and the final write may yet succeed."""
         while True:
             await asyncio.sleep(self.flush_interval / 2)
             if progress.dirty:
                 progress.dirty = False
-                self.store.save_progress(message_id, progress.text, progress.thoughts)
+                try:
+                    self.store.save_progress(message_id, progress.text, progress.thoughts)
+                except StorageError as exc:
+                    progress.dirty = True
+                    progress.save_error = str(exc)
+
+
+async def _failed_stream(message: str) -> AsyncIterator[StreamEvent]:
+    """A stream that fails at once with `message` (what an engine would have said)."""
+    yield Failed(message)

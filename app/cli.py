@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -88,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         " servers on 127.0.0.1 (vLLM 8000, llama.cpp 8080, Ollama 11434) and their models.",
     )
     models.add_argument("--json", action="store_true", help="print the report as JSON")
+    models.add_argument(
+        "--all", action="store_true", help="list every model of each server (default: the first 10)"
+    )
 
     keys = commands.add_parser(
         "keys",
@@ -126,7 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     from app.commands.draft import add_parser as add_draft
 
     add_draft(commands)
-    commands.add_parser("doctor", help="show config, data paths, routes and versions")
+    doctor = commands.add_parser(
+        "doctor",
+        help="show config, data paths, the database's health, routes and versions",
+        description="Exit status 1 when the database is damaged (with the way to recover it).",
+    )
+    doctor.add_argument(
+        "--check", action="store_true", help="run SQLite's full integrity_check on the database"
+    )
     from app.commands.brainstorm import add_parser as add_brainstorm
 
     add_brainstorm(commands)
@@ -173,6 +184,50 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends as one line on stderr and a non-zero status."""
+    from app import signals
+
+    signals.install_for_cli()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl+C (or SIGTERM) while starting up, before a command took over
+        sys.stderr.write("\naha: cancelled\n")
+        return signals.exit_status()
+    except BrokenPipeError:
+        # `aha doctor | head -1`: the reader left. Point stdout at /dev/null so Python's
+        # exit-time flush stays quiet too; the output was not wanted any more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # noqa: BLE001 - storage failures become one line
+        line = _storage_line(exc)
+        if line is None:
+            raise
+        sys.stderr.write(f"aha: {line}\n")
+        return 1
+
+
+def _storage_line(exc: BaseException) -> str | None:
+    """The one line for a database failure that reached the top, or None for anything else."""
+    if "storage" not in sys.modules:
+        return None
+    import sqlite3
+
+    from app import paths
+    from storage.errors import StorageError, describe
+
+    if isinstance(exc, StorageError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        return str(describe(exc, paths.database_path()))
+    return None
+
+
+def _say_waiting(line: str) -> None:
+    sys.stderr.write(f"aha: {line}…\n")
+    sys.stderr.flush()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["route", "train"]:  # `aha route -- train` still explains the word "train"
         from app.commands.route import run_train
@@ -194,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"aha: config error: {exc}", file=sys.stderr)
         return 2
+    import storage.db
+
+    storage.db.lock_notice = _say_waiting
     try:
         if args.command is None:
             from app.ui.app import run_tui
@@ -203,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = getattr(importlib.import_module(module_name), function_name)
         return int(run(args, settings))
     except KeyboardInterrupt:
-        return 130
+        from app import signals
+
+        return signals.exit_status()
 
 
 if __name__ == "__main__":

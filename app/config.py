@@ -38,12 +38,18 @@ class RouteConfig(BaseModel):
     api_key_env: str | None = None
     gguf: str | None = Field(default=None, description="GGUF path; empty = embedded SmolLM2")
     n_ctx: int = Field(default=2048, ge=128)
+    # litellm routes: the model's context window in tokens. When set, a long conversation is
+    # cut from its oldest turns to fit (llama_cpp routes use n_ctx). None: send it all.
+    context_window: int | None = Field(default=None, ge=128)
     n_gpu_layers: int = 0
     max_tokens: int = Field(default=512, ge=1)
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    timeout: float = Field(default=60.0, gt=0)
+    # Seconds for the whole request, retries included: past it aha stops reading (the text so
+    # far is kept). Long enough for a 2,048-token answer from a slow server.
+    timeout: float = Field(default=300.0, gt=0)
     # litellm routes (app/backend/retry.py): a request that fails before any text arrived
-    # (refused, 429, 5xx, no first chunk within `first_byte_timeout` s) is tried `retries` more
+    # (refused, 429, 5xx, no content or reasoning within `first_byte_timeout` s) is tried
+    # `retries` more
     # times, waiting `retry_backoff` s, then twice that, ...; never once text was shown.
     retries: int = Field(default=2, ge=0, le=10)
     retry_backoff: float = Field(default=0.5, ge=0.0, le=30.0)
@@ -57,6 +63,11 @@ class RouteConfig(BaseModel):
     # `<think>` in the content: "leading" (a block at the start of the answer is thinking),
     # "implicit" (the chat template opened it: thinking until `</think>`), "off" (all content).
     think_tags: Literal["leading", "implicit", "off"] = "leading"
+
+
+def context_window(route: RouteConfig) -> int | None:
+    """The window a route's context must fit, in tokens, when aha knows it."""
+    return route.n_ctx if route.engine == "llama_cpp" else route.context_window
 
 
 def default_routes() -> dict[str, RouteConfig]:

@@ -62,3 +62,30 @@ class StreamSanitizer:
         """What is left at the end of the stream (an unfinished escape is dropped)."""
         pending, self._pending = self._pending, ""
         return strip_control(pending) if not pending.startswith(("\x1b", "\x9b")) else ""
+
+
+# Bidirectional embeddings, overrides and isolates: on one line (a badge, a title, a search
+# snippet) they reorder what follows and so spoof text ("exe.txt" shown as "txt.exe").
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    return _BIDI.sub("", text)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """Untrusted text for a single line (a model name, a title, a badge, an error): no escape
+    sequences, no bidirectional overrides, whitespace runs as one space, at most `limit`
+    characters (an ellipsis marks the cut)."""
+    text = " ".join(strip_bidi(strip_control(text)).split())
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - 1)] + "…"
+    return text
+
+
+def error_line(text: str, limit: int | None = 400) -> str:
+    """An error text as aha shows, stores and exports it: one clean line, keys redacted."""
+    from app.redact import redact
+
+    # Cleaned first, so a key split by an escape sequence is joined up before it is looked for.
+    return one_line(redact(one_line(text)), limit)

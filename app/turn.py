@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.backend.engine import Engine
+from app.backend.events import ChatMessage
 from app.router import RouteDecision
 from storage import Message
 
@@ -38,6 +39,9 @@ class Turn:
     weak: list[str] = field(default_factory=list)
     # Sampling temperature for this turn only (None: the route's own setting).
     temperature: float | None = None
+    # The context as fitted to `context_route`'s window when the turn began (None: not yet).
+    context: list[ChatMessage] | None = None
+    context_route: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,8 @@ class _Progress:
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
     first_token_ms: float | None = None
+    # The last flush that failed (a full disk); cleared by nothing: the final write decides.
+    save_error: str | None = None
 
     @property
     def text(self) -> str:

@@ -1,4 +1,5 @@
-"""`make bench`: aha's start-up, answer and router timings, each beside a same-run baseline.
+"""`make bench`: aha's start-up, answer, router, storage, engine, streaming and draft-check
+timings, each beside a same-run baseline.
 
 Machines are noisy, so no figure stands alone: each is printed next to the closest thing that
 aha cannot be faster than (bare Textual, bare llama-cpp-python, a trivial tokeniser, a bare
@@ -310,6 +311,7 @@ def main() -> int:
         f"aha bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
         f"AHA_HOME under {ROOT} (removed at exit)"
     )
+    from scripts.bench_drafts import drafts_bench
     from scripts.bench_engines import engines_bench
     from scripts.bench_router import router
     from scripts.bench_storage import storage_bench
@@ -323,6 +325,7 @@ def main() -> int:
         "storage": storage_bench,
         "engines": engines_bench,
         "streaming": streaming_bench,
+        "drafts": drafts_bench,
     }
     # `python -m scripts.bench ask` runs one section; `make bench SECTIONS=ask,router` two.
     chosen = [name for arg in sys.argv[1:] for name in arg.split(",") if name] or list(sections)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from storage.db import open_database
 from storage.drafts_models import Critique, Draft, DraftVersion
+from storage.errors import StorageError
 from storage.models import Message, MessageStatus, Session
 from storage.repository import RouteRecord, Store
 
@@ -19,6 +20,7 @@ __all__ = [
     "MessageStatus",
     "RouteRecord",
     "Session",
+    "StorageError",
     "Store",
     "open_database",
 ]

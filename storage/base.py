@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from storage.db import wrap
+from storage.db import begin_immediate, wrap
+from storage.errors import describe
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
 class StoreBase:
     """Holds the connection. Repositories are mixins over it, one module per concern."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str | None = None) -> None:
         self.conn = conn
+        self.path = path or _file_of(conn)
         self._db: Database | None = None
 
     @property
@@ -40,15 +42,35 @@ class StoreBase:
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        begin_immediate(conn, self.path)
         try:
             yield
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:  # a failed COMMIT (disk full) leaves it open
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
+                # A full disk, a read-only file, damage found mid-write: one line, and the
+                # caller knows nothing of this write was saved. (A broken constraint is a
+                # bug, not the user's disk: it stays an IntegrityError.)
+                raise describe(exc, self.path) from None
             raise
-        conn.execute("COMMIT")
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _file_of(conn: sqlite3.Connection) -> str:
+    """The file behind `conn` (for messages), or ':memory:'."""
+    try:
+        for _, name, file in conn.execute("PRAGMA database_list"):
+            if name == "main":
+                return str(file) or ":memory:"
+    except sqlite3.Error:
+        pass
+    return ":memory:"

@@ -33,5 +33,6 @@ class Store(
     """Sessions, messages and drafts in one SQLite database."""
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        return cls(connect(path))
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        """The store at `path`; `read_only` for commands that only read (see `connect`)."""
+        return cls(connect(path, read_only=read_only), str(path))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from app.sanitize import one_line
+
 
 class RouteBadge(Static):
     DEFAULT_CSS = """
@@ -41,11 +43,11 @@ class RouteBadge(Static):
         route_colour = variables.get(f"route-{self.route}", variables.get("primary", ""))
         text = Text()
         text.append(f" {self.route} ", style=f"bold reverse {route_colour}")
-        text.append(f" {self.model}")
+        text.append(f" {one_line(self.model, 200)}")
         if self.score is not None:
             text.append(f" · p(deep) {self.score:.2f}")
         if self.reasons:
             text.append(" · " + ", ".join(self.reasons[:2]))
         if self.note:
-            text.append(f" · {self.note}", style=variables.get("warning", "yellow"))
+            text.append(f" · {one_line(self.note)}", style=variables.get("warning", "yellow"))
         return text

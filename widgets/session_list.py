@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input
 from textual.widgets.option_list import Option
 
+from app.sanitize import one_line
 from storage import Session
 from widgets.record_list import RecordList
 
@@ -20,7 +21,7 @@ UNTITLED = "New session"
 
 def session_option(session: Session) -> Option:
     mark = "⌂ " if session.archived else ""
-    return Option(mark + (session.title or UNTITLED), id=session.id)
+    return Option(mark + (one_line(session.title) or UNTITLED), id=session.id)
 
 
 class SessionList(RecordList):

@@ -114,7 +114,9 @@ class ThinkingBudget:
                     item = await queue.get()
                 else:
                     try:
-                        item = await asyncio.wait_for(queue.get(), deadline - self.clock())
+                        # Not wait_for: on 3.11 it can swallow a cancellation (Ctrl+C).
+                        async with asyncio.timeout(max(0.0, deadline - self.clock())):
+                            item = await queue.get()
                     except TimeoutError:
                         continue
                 if item is _END:

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.redact import remember_secret
+
 if TYPE_CHECKING:
     from app.config import RouteConfig
 
@@ -127,6 +129,7 @@ def find_provider_key(provider: str) -> FoundKey | None:
     if os.environ.get(env_var):
         return FoundKey(os.environ[env_var], "env", env_var)
     stored = keyring_get(provider)
+    remember_secret(stored)
     return FoundKey(stored, "keyring", f"{KEYRING_SERVICE}/{provider}") if stored else None
 
 
@@ -141,10 +144,15 @@ def find_key(route_name: str, config: RouteConfig) -> FoundKey | None:
         if found is not None:
             return found
     stored = keyring_get(route_name)
+    remember_secret(stored)
     return FoundKey(stored, "keyring", f"{KEYRING_SERVICE}/{route_name}") if stored else None
 
 
 def api_key_for(route_name: str, config: RouteConfig) -> str | None:
-    """The key for a route, or None when no place has one."""
+    """The key for a route, or None when no place has one. A key found is remembered, so
+    that an error text echoing it is redacted wherever it goes (app/redact.py)."""
     found = find_key(route_name, config)
-    return found.value if found else None
+    if found is None:
+        return None
+    remember_secret(found.value)
+    return found.value

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -58,8 +59,18 @@ def import_litellm() -> Any:
         return litellm
 
 
-class _FirstByteTimeout(Exception):
-    """The server sent no chunk within the route's `first_byte_timeout`."""
+class _Deadline(Exception):
+    """A deadline passed: no text within `first_byte_timeout`, or no end within `timeout`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# aha stops reading once a server has sent `max_tokens` deltas (a server may ignore the
+# parameter and stream for ever); a delta is usually one token, and this many characters per
+# token is the backstop for a server that sends its tokens in huge deltas.
+MAX_CHARS_PER_TOKEN = 32
 
 
 @dataclass
@@ -68,6 +79,7 @@ class _Attempt:
 
     chars: int = 0  # characters of content and reasoning passed on to the caller
     pieces: int = 0  # content deltas: the token count when the server reports no usage
+    deltas: int = 0  # content and reasoning deltas: what `max_tokens` is enforced on
     finish: str | None = None
     usage: bool = False
     failure: Failure | None = None
@@ -84,6 +96,10 @@ class LiteLLMEngine:
         # As configured; `config` gets the server and model discovery found ("auto").
         self.configured = config
         self._resolved_model: str | None = None
+        # One OpenAI client per event loop (an HTTP connection pool belongs to its loop).
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def model_label(self) -> str:
@@ -151,7 +167,32 @@ class LiteLLMEngine:
         key = self._api_key()
         if key:
             params["api_key"] = key
+        if self._resolved_model and self._resolved_model.startswith("openai/"):
+            params["client"] = self._openai_client(key)
         return params
+
+    def _openai_client(self, key: str | None) -> Any:
+        """The OpenAI client for this route and event loop, on an HTTP client that never
+        follows a redirect: litellm's own follows them, and a redirect to another origin
+        would carry the prompt there (and on some paths the key). A 3xx is an error instead,
+        naming where it pointed (`retry.redirect_reason`)."""
+        loop = asyncio.get_running_loop()
+        wanted = (key, self.config.api_base, self.config.timeout)
+        cached = self._clients.get(loop)
+        if cached is not None and cached[0] == wanted:
+            return cached[1]
+        import httpx  # a new loop, or the key or server changed
+        import openai
+
+        client = openai.AsyncOpenAI(
+            api_key=key or PLACEHOLDER_KEY,
+            base_url=self.config.api_base,
+            max_retries=0,  # the loop in `stream` decides about retries
+            timeout=self.config.timeout,
+            http_client=httpx.AsyncClient(follow_redirects=False, timeout=self.config.timeout),
+        )
+        self._clients[loop] = (wanted, client)
+        return client
 
     async def stream(
         self, messages: Sequence[ChatMessage], temperature: float | None = None
@@ -173,10 +214,13 @@ class LiteLLMEngine:
             params["temperature"] = temperature
         tries = self.config.retries + 1
         attempt = _Attempt()
+        # `timeout` bounds the whole request, retries included: a server that keeps the
+        # connection busy (keep-alive bytes, an endless stream) is stopped all the same.
+        deadline = asyncio.get_running_loop().time() + self.config.timeout
         for number in range(1, tries + 1):
             attempt = _Attempt()
             think = ThinkTagSplitter(self.config.think_tags)  # <think> in content -> Thinking
-            async with aclosing(self._attempt(litellm, params, attempt)) as events:
+            async with aclosing(self._attempt(litellm, params, attempt, deadline)) as events:
                 async for event in events:
                     for piece in think.route(event):
                         yield piece
@@ -190,7 +234,10 @@ class LiteLLMEngine:
                 return
             if attempt.shown or not failure.retryable or number == tries:
                 break
-            await asyncio.sleep(retry_delay(failure, number, self.config.retry_backoff))
+            wait = retry_delay(failure, number, self.config.retry_backoff)
+            if asyncio.get_running_loop().time() + wait >= deadline:
+                break  # no time left for another try within `timeout`
+            await asyncio.sleep(wait)
         assert attempt.failure is not None
         yield self._failed(attempt, number)
 
@@ -199,9 +246,10 @@ class LiteLLMEngine:
         failure = attempt.failure
         assert failure is not None
         reason = failure.reason
-        if attempt.shown and failure.kind in (FailureKind.CUT, FailureKind.TIMEOUT):
-            what = "cut" if failure.kind is FailureKind.CUT else "stalled"
-            reason = f"the stream was {what} after {attempt.chars} characters"
+        if attempt.shown and failure.kind is FailureKind.CUT:
+            reason = f"the stream was cut after {attempt.chars} characters"
+        elif attempt.shown and failure.kind is FailureKind.TIMEOUT:
+            reason = f"{failure.reason}; stopped after {attempt.chars} characters"
         elif tries > 1:
             reason = f"{reason} after {tries_text(tries)}"
         return RouteFailed(
@@ -212,36 +260,37 @@ class LiteLLMEngine:
         )
 
     async def _attempt(
-        self, litellm: Any, params: dict[str, Any], attempt: _Attempt
+        self, litellm: Any, params: dict[str, Any], attempt: _Attempt, deadline: float
     ) -> AsyncIterator[StreamEvent]:
-        """One request: pass its text on as it comes; record a failure instead of raising."""
+        """One request: pass its text on as it comes; record a failure instead of raising.
+
+        Two deadlines: until the first piece of content or reasoning (a role chunk or a
+        keep-alive does not count), `first_byte_timeout`; for the whole request, `deadline`.
+        Each wait for a chunk is bounded by the one that applies, never a yield: the caller
+        may take its time with an event without the clock cutting the stream."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.first_byte_timeout
+        first_deadline = min(deadline, loop.time() + self.config.first_byte_timeout)
+        limit = self.config.max_tokens
         response: Any = None
         try:
-            try:
-                response = await asyncio.wait_for(
-                    litellm.acompletion(**params), max(0.0, deadline - loop.time())
-                )
-                chunks = aiter(response)
-                first = await asyncio.wait_for(anext(chunks), max(0.0, deadline - loop.time()))
-            except TimeoutError as exc:
-                raise _FirstByteTimeout from exc
-            chunk: Any = first
+            response = await self._within(
+                litellm.acompletion(**params), first_deadline, deadline, attempt
+            )
+            chunks = aiter(response)
             while True:
-                for event in self._events(chunk, attempt):
-                    yield event
                 try:
-                    chunk = await anext(chunks)
+                    chunk = await self._within(anext(chunks), first_deadline, deadline, attempt)
                 except StopAsyncIteration:
                     break
+                if _over_limit(attempt, limit) and _has_text(chunk):
+                    attempt.finish = "length"  # the server ignored max_tokens: stop reading
+                    break
+                for event in self._events(chunk, attempt):
+                    yield event
         except StopAsyncIteration:
             attempt.failure = Failure(FailureKind.CUT, "the stream was cut", retryable=True)
-        except _FirstByteTimeout:
-            seconds = f"{self.config.first_byte_timeout:g}"
-            attempt.failure = Failure(
-                FailureKind.TIMEOUT, f"no answer within {seconds} s", retryable=True
-            )
+        except _Deadline as exc:
+            attempt.failure = Failure(FailureKind.TIMEOUT, exc.reason, retryable=not attempt.shown)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - provider errors become one readable line
@@ -249,6 +298,22 @@ class LiteLLMEngine:
         finally:
             if response is not None:
                 await _close(response)
+
+    async def _within(
+        self, awaitable: Any, first_deadline: float, deadline: float, attempt: _Attempt
+    ) -> Any:
+        """`awaitable`, or `_Deadline` once the deadline that applies now has passed."""
+        until = deadline if attempt.shown else first_deadline
+        try:
+            # `timeout_at`, not `wait_for`: on Python 3.11 wait_for swallows a cancellation
+            # (Ctrl+C, SIGTERM) that lands as the awaited chunk arrives, and the stream runs on.
+            async with asyncio.timeout_at(until):
+                return await awaitable
+        except TimeoutError as exc:
+            if attempt.shown:
+                raise _Deadline(f"no end within the {self.config.timeout:g} s timeout") from exc
+            seconds = min(self.config.first_byte_timeout, self.config.timeout)
+            raise _Deadline(f"no answer within {seconds:g} s") from exc
 
     @staticmethod
     def _events(chunk: Any, attempt: _Attempt) -> list[StreamEvent]:
@@ -272,13 +337,29 @@ class LiteLLMEngine:
         reasoning = getattr(delta, "reasoning_content", None)
         if reasoning:
             attempt.chars += len(reasoning)
+            attempt.deltas += 1
             events.append(Thinking(reasoning))
         if delta.content:
             attempt.chars += len(delta.content)
             attempt.pieces += 1
+            attempt.deltas += 1
             events.append(Content(delta.content))
         attempt.finish = choice.finish_reason or attempt.finish
         return events
+
+
+def _over_limit(attempt: _Attempt, max_tokens: int) -> bool:
+    """The answer has its `max_tokens`: any more text is a server ignoring the limit (its
+    closing chunk and usage, which carry no text, are still read)."""
+    return attempt.deltas >= max_tokens or attempt.chars >= max_tokens * MAX_CHARS_PER_TOKEN
+
+
+def _has_text(chunk: Any) -> bool:
+    choices = getattr(chunk, "choices", None)
+    if not choices:
+        return False
+    delta = getattr(choices[0], "delta", None)
+    return bool(getattr(delta, "content", None) or getattr(delta, "reasoning_content", None))
 
 
 async def _close(response: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
@@ -32,8 +33,25 @@ def load_model(path: Path, n_ctx: int, n_gpu_layers: int) -> Any:
                 model_path=str(path), n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, verbose=False
             )
             model._aha_lock = threading.Lock()  # one generation at a time per model
+            if not _models:
+                atexit.register(close_models)
             _models[key] = model
         return model
+
+
+def close_models() -> None:
+    """Free every loaded model while the interpreter is whole: left to `__del__` at shutdown,
+    llama-cpp-python's cleanup runs after its own module globals are gone and prints a
+    traceback ("'NoneType' object is not callable"). Runs after generation threads are joined
+    (they are not daemons), so no native call is in flight."""
+    with _models_lock:
+        models = list(_models.values())
+        _models.clear()
+    for model in models:
+        try:
+            model.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            continue
 
 
 class LlamaCppEngine:

@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.backend.events import Failed
-from app.sanitize import strip_control
+from app.sanitize import error_line
 
 # A Retry-After longer than this is not waited for: the user would rather see an answer from
 # another route, or the reason, than a frozen spinner.
@@ -168,10 +168,10 @@ def server_detail(exc: BaseException) -> str:
 
 
 def _short(text: str) -> str:
-    """One line of at most `_DETAIL_CHARS`, without control sequences: an error body is as
-    untrusted as an answer, and it reaches stderr, the badge and the database."""
-    text = " ".join(strip_control(text).split())
-    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
+    """One line of at most `_DETAIL_CHARS`, without control sequences or keys: an error body is
+    as untrusted as an answer (a server may echo the request's Authorization header), and it
+    reaches stderr, the badge and the database."""
+    return error_line(text, _DETAIL_CHARS)
 
 
 def _mid_stream(chain: list[BaseException]) -> Failure | None:
@@ -239,6 +239,8 @@ def classify(exc: BaseException, where: str = "the server") -> Failure:
         if _timeout(chain):
             return Failure(FailureKind.TIMEOUT, "the server did not answer in time", True)
         return Failure(FailureKind.CUT, "the server closed the connection", retryable=True)
+    if status is not None and 300 <= status < 400:
+        return Failure(FailureKind.REJECTED, redirect_reason(status, _headers(exc)), False, status)
     if status is not None and status >= 500:
         return Failure(FailureKind.SERVER_ERROR, f"HTTP {status}", retryable=True, status=status)
     if _timeout(chain):
@@ -258,6 +260,14 @@ def classify(exc: BaseException, where: str = "the server") -> Failure:
         return Failure(FailureKind.REJECTED, reason, retryable=False, status=status)
     detail = server_detail(exc)
     return Failure(FailureKind.OTHER, detail or type(exc).__name__, retryable=False, status=status)
+
+
+def redirect_reason(status: int, headers: dict[str, str]) -> str:
+    """A redirect is never followed (it could carry the key or the prompt to another origin):
+    it is an error that says where it pointed, so the user can fix `api_base`."""
+    location = error_line(headers.get("location", ""), _DETAIL_CHARS)
+    where = f" to {location}" if location else ""
+    return f"redirected (HTTP {status}){where}; aha does not follow redirects, set api_base to it"
 
 
 def retry_delay(failure: Failure, retry_number: int, base: float) -> float:

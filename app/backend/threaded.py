@@ -12,7 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
 from app.backend.events import Failed, StreamEvent
-from app.sanitize import strip_control
+from app.sanitize import error_line
 
 _END = object()
 
@@ -37,13 +37,14 @@ async def iterate_in_thread(
                     break
                 put(event)
         except Exception as exc:  # noqa: BLE001 - becomes a Failed event, never a crash
-            put(Failed(strip_control(f"{type(exc).__name__}: {exc}")))
+            put(Failed(error_line(f"{type(exc).__name__}: {exc}")))
         finally:
             put(_END)
 
-    # A daemon thread, not the default executor: asyncio.run() would wait for the executor
-    # to finish a generation nobody wants any more.
-    thread = threading.Thread(target=run, name=name, daemon=True)
+    # Not the default executor (asyncio.run() would wait for it), and not a daemon thread:
+    # at exit the interpreter joins it, after `stop` ended it at the next token, so no native
+    # llama.cpp call is torn down mid-flight (that crashed the process after Ctrl+C).
+    thread = threading.Thread(target=run, name=name, daemon=False)
     thread.start()
     try:
         while True:

@@ -9,11 +9,12 @@ import os
 import sys
 from contextlib import aclosing
 
-from app import paths
+from app import paths, signals
 from app.backend.events import Content, Failed, Thinking
 from app.chat import ChatService, Rerouted, Turn
 from app.config import Settings
-from storage import MessageStatus, Store
+from app.prompt_text import read_text, repair_text
+from storage import MessageStatus, StorageError, Store
 
 
 def _prompt_from(args: argparse.Namespace) -> str | None:
@@ -21,7 +22,8 @@ def _prompt_from(args: argparse.Namespace) -> str | None:
         return str(args.prompt)
     if sys.stdin is None or sys.stdin.isatty():
         return None
-    return sys.stdin.read()
+    buffer = getattr(sys.stdin, "buffer", None)
+    return read_text(buffer) if buffer is not None else sys.stdin.read()
 
 
 def _apply_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -46,7 +48,10 @@ def badge_line(route: str, model: str, reasons: tuple[str, ...], note: str | Non
 
 
 async def _ask(service: ChatService, session_id: str, prompt: str, args: argparse.Namespace) -> int:
-    turn = await service.begin_turn(session_id, prompt, force_route=args.route)
+    try:
+        turn = await service.begin_turn(session_id, prompt, force_route=args.route)
+    except StorageError as exc:  # the prompt, or its answer's row, could not be written
+        raise _PromptNotSaved from exc
     failed = await _print_turn(service, turn, args)
     final = turn.final
     assert final is not None
@@ -138,21 +143,52 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not prompt or not prompt.strip():
         print("aha ask: give a prompt as an argument or on stdin", file=sys.stderr)
         return 2
-    store = Store.open(paths.database_path())
-    store.recover_interrupted()
-    if args.session:
-        session = store.get_session(args.session)
-        if session is None:
-            print(f"aha ask: no session {args.session}", file=sys.stderr)
-            return 2
-    else:
-        session = store.create_session()
-    service = ChatService(store, _apply_overrides(settings, args))
+    prompt, replaced = repair_text(prompt)
+    if replaced:
+        sys.stderr.write(
+            f"aha: the prompt held {replaced} byte(s) that are not valid UTF-8;"
+            " each was replaced by \ufffd before it was stored\n"
+        )
     try:
+        return _ask_stored(prompt, args, settings)
+    except _PromptNotSaved as exc:
+        # Nothing typed is lost: the prompt goes back to the user with the reason.
+        sys.stderr.write(f"aha: {exc.__cause__ or exc}\n")
+        sys.stderr.write("aha: your prompt was not saved; here it is:\n" + prompt + "\n")
+        return 1
+    except StorageError as exc:
+        sys.stderr.write(f"aha: {exc}; the answer above may not be saved in full\n")
+        return 1
+
+
+class _PromptNotSaved(Exception):
+    """The database refused the prompt before it was stored."""
+
+
+def _ask_stored(prompt: str, args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        store = Store.open(paths.database_path())
+    except StorageError as exc:
+        raise _PromptNotSaved from exc
+    try:
+        try:
+            store.recover_interrupted()
+            if args.session:
+                session = store.get_session(args.session)
+                if session is None:
+                    print(f"aha ask: no session {args.session}", file=sys.stderr)
+                    return 2
+            else:
+                session = store.create_session()
+        except StorageError as exc:
+            raise _PromptNotSaved from exc
+        service = ChatService(store, _apply_overrides(settings, args))
         return asyncio.run(_ask(service, session.id, prompt, args))
     except KeyboardInterrupt:
-        sys.stderr.write("\naha: cancelled (the partial answer is kept)\n")
-        return 130
+        ended = signals.received() is not None
+        what = "ended by a signal" if ended else "cancelled"
+        sys.stderr.write(f"\naha: {what} (the partial answer is kept)\n")
+        return signals.exit_status()
     except BrokenPipeError:
         # `aha ask ... | head`: the reader left, so the answer stopped there (stored as
         # cancelled); point stdout at /dev/null so Python's exit-time flush stays quiet.

@@ -40,7 +40,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     if not database.exists():
         print("aha export: no sessions yet", file=sys.stderr)
         return 2
-    store = Store.open(database)
+    store = Store.open(database, read_only=True)
     try:
         session = resolve_session(store, args.session)
         text = render(store, session, fmt, args.all_branches)

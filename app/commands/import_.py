@@ -2,7 +2,8 @@
 
 The whole file is parsed and checked before the database is touched, and then written in one
 transaction: a bad file, or a failure half way, imports nothing. Problems are one line on
-stderr with exit status 2, never a traceback.
+stderr with exit status 2, never a traceback. After the summary comes one indented line for
+each thing the import had to fill in or repair (a missing title, a cut loop of parent links).
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"aha import: {name}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    notes: list[str] = []
     try:
-        _, trees = parse_import(decode(raw))
+        _, trees = parse_import(decode(raw), notes)
     except FormatError as exc:
         print(f"aha import: {name}: not an aha or ChatGPT export ({exc})", file=sys.stderr)
         return 2
@@ -59,5 +61,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         summary += (
             f" ({_plural(result.copied, 'session')} already present: stored as copies with new ids)"
         )
-    print(summary)
+    # What was filled in or repaired, one line each under the summary: the user should know
+    # which session got a made-up title or where a loop in a ChatGPT file was cut.
+    print("\n".join([summary, *(f"  {note}" for note in notes)]))
     return 0

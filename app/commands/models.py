@@ -2,7 +2,8 @@
 
 Everything here is a cheap check (TCP connects and GET /models with short timeouts, run
 concurrently); nothing generates and litellm is never imported. `aha doctor` shows the same
-facts among its others, through `collect` and the line helpers below.
+facts among its others, through `collect` and the line helpers below. A server's model list
+is cut to its first few in text (with a count of the rest); `--json` has all of it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from app.backend.registry import Engines
 from app.backend.usage import is_loopback
 from app.config import RouteConfig, Settings
 from app.sanitize import strip_control
+
+# A server may list thousands of models (a LiteLLM proxy, a model hub): the text report shows
+# the first few of each, and the JSON report, which scripts read, has every one.
+MODELS_SHOWN = 10
+FULL_LIST = "aha models --all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +114,9 @@ def route_lines(report: Report) -> list[str]:
     return lines
 
 
-def discovery_lines(report: Report) -> list[str]:
+def discovery_lines(report: Report, limit: int | None = MODELS_SHOWN) -> list[str]:
+    """Each server found and its models: the first `limit` of them (all with None), the one
+    chosen in the TUI wherever it is in the list, and a count of the rest."""
     found = report.discovery
     if not found.servers:
         return [f"  nothing found: {found.detail}"]
@@ -116,9 +124,18 @@ def discovery_lines(report: Report) -> list[str]:
     for server in found.servers:
         kind = f" ({server.kind})" if server.kind else ""
         lines.append(f"  {server.api_base}{kind}")
-        for model in server.models:
-            chosen = report.choice == DeepChoice(server.api_base, model)
-            lines.append(f"    {model}{'  (chosen in the TUI)' if chosen else ''}")
+        models = list(server.models)
+        shown = models if limit is None else models[:limit]
+        choice = report.choice
+        if choice and choice.api_base == server.api_base and choice.model in models[len(shown) :]:
+            shown = [*shown, choice.model]  # the model the deep route uses is always listed
+        for model in shown:
+            mark = report.choice == DeepChoice(server.api_base, model)
+            lines.append(f"    {model}{'  (chosen in the TUI)' if mark else ''}")
+        if len(models) > len(shown):
+            lines.append(
+                f"    … and {len(models) - len(shown):,} more; `{FULL_LIST}` lists every one"
+            )
     return lines
 
 
@@ -163,7 +180,7 @@ def run_models(args: argparse.Namespace, settings: Settings) -> int:
         "routes",
         *route_lines(report),
         "discovered on 127.0.0.1",
-        *discovery_lines(report),
+        *discovery_lines(report, None if getattr(args, "all", False) else MODELS_SHOWN),
     ]
     sys.stdout.write(strip_control("\n".join(out)) + "\n")
     return 0

@@ -153,7 +153,7 @@ def run_stats(argv: list[str]) -> int:
     feedback: list[str] = []
     path = paths.database_path()
     if path.exists():
-        store = Store.open(path)
+        store = Store.open(path, read_only=True)
         try:
             scores = [(r.score, r.threshold) for r in store.recent_routing(args.last)]
             feedback = [f.kind for f in store.recent_route_feedback(WINDOW)]

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from app import paths
 from app.config import Settings
-from app.sanitize import strip_control
+from app.sanitize import one_line
 from storage import Store
 from storage.search_repo import MARK_CLOSE, MARK_OPEN, SearchHit
 
@@ -33,7 +33,7 @@ def _local_date(stamp: str) -> str:
 def _one_line(text: str) -> str:
     """Stored text is sanitised on the way in; strip again anyway (an older aha, a hand-edited
     database) and fold newlines so each hit stays two lines."""
-    return " ".join(strip_control(text).split())
+    return one_line(text)
 
 
 def format_hit(hit: SearchHit, marks: tuple[str, str] = ("[", "]")) -> str:
@@ -60,7 +60,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     path = paths.database_path()
     if not path.exists():  # nothing stored yet; searching must not create the database
         return 1
-    store = Store.open(path)
+    store = Store.open(path, read_only=True)
     try:
         hits = store.search(query, limit=args.limit)
     finally:

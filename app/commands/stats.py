@@ -82,7 +82,7 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     total = UsageSummary(route=None, model=None)
     path = paths.database_path()
     if path.exists():
-        store = Store.open(path)
+        store = Store.open(path, read_only=True)
         try:
             groups = store.usage_by_route(since=since)
             total = store.usage_total(since=since)

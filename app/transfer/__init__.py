@@ -47,24 +47,26 @@ def _is_chatgpt(value: object) -> bool:
     return isinstance(value, dict) and "mapping" in value and "format" not in value
 
 
-def parse_import(data: Any) -> tuple[str, list[SessionTree]]:
+def parse_import(data: Any, notes: list[str] | None = None) -> tuple[str, list[SessionTree]]:
     """Name the format of decoded JSON and parse it into session trees.
 
     Accepted: one aha session document, a list of them, ChatGPT's list of conversations, or a
-    single ChatGPT conversation object. Raises FormatError for anything else.
+    single ChatGPT conversation object. Raises FormatError for anything else. Whatever had to
+    be filled in or repaired to import the rest whole (a missing title, a loop in ChatGPT's
+    parent links) is appended to `notes`, one line each, for the import to report.
     """
     from app.transfer.import_chatgpt import parse_conversations
     from app.transfer.import_json import parse_session
 
     if _is_aha(data):
-        return "aha", [parse_session(data, "")]
+        return "aha", [parse_session(data, "", notes)]
     if _is_chatgpt(data):
-        return "ChatGPT", parse_conversations([data])
+        return "ChatGPT", parse_conversations([data], notes)
     if isinstance(data, list):
         if data and all(_is_aha(item) for item in data):
-            return "aha", [parse_session(item, f"[{i}]") for i, item in enumerate(data)]
+            return "aha", [parse_session(item, f"[{i}]", notes) for i, item in enumerate(data)]
         if all(_is_chatgpt(item) for item in data):
-            return "ChatGPT", parse_conversations(data)
+            return "ChatGPT", parse_conversations(data, notes)
         raise FormatError("a JSON list that holds neither aha sessions nor ChatGPT conversations")
     if isinstance(data, dict):
         if "format" in data:

@@ -13,6 +13,7 @@ import dataclasses
 import json
 from typing import Any
 
+from app.redact import redact
 from app.sanitize import strip_control
 from app.transfer import AHA_FORMAT, AHA_VERSION
 from storage.models import Message, Session
@@ -33,9 +34,18 @@ def session_record(session: Session) -> dict[str, Any]:
     return {k: _clean(v) for k, v in dataclasses.asdict(session).items()}
 
 
+# Fields that hold a server's or an exception's words, which may echo a key.
+_SERVER_WORDS = ("error", "route_note")
+
+
 def message_record(message: Message) -> dict[str, Any]:
-    """Every stored message field (`Message.to_dict`, the same record `aha ask --json` prints)."""
-    return {k: _clean(v) for k, v in message.to_dict().items()}
+    """Every stored message field (`Message.to_dict`, the same record `aha ask --json` prints);
+    error texts are redacted again, in case an older aha stored a key a server echoed."""
+    record = {k: _clean(v) for k, v in message.to_dict().items()}
+    for name in _SERVER_WORDS:
+        if isinstance(record.get(name), str):
+            record[name] = redact(record[name])
+    return record
 
 
 def session_document(session: Session, messages: list[Message] | tuple[Message, ...]) -> dict:

@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Sequence
 
+from app.redact import redact
 from app.sanitize import strip_control
 from storage.models import Message, MessageStatus, Session
 
@@ -134,7 +135,7 @@ def render_turn(message: Message, level: int = 2) -> str:
         parts.append(_body(message.content))
         note = _STATUS_NOTES.get(message.status)
         if note:
-            reason = f": {_inline(message.error)}" if message.error else ""
+            reason = f": {_inline(redact(message.error))}" if message.error else ""
             parts.append(f"*{note}{reason}.*")
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
 

@@ -7,6 +7,11 @@ results, hidden context and empty nodes are dropped and their children hang from
 kept ancestor. `current_node` (the branch ChatGPT last showed) becomes the active leaf, and an
 archived conversation stays archived.
 
+A damaged export's parent links may loop (a node its own parent, two nodes each other's, a
+mapping with no root at all). Nothing in a loop is dropped: each loop is cut at one named node,
+which moves to a node that lists it as a child or becomes a root, and the cut is reported, so
+every text node is imported or the file is refused.
+
 The structure (a list of objects with a `mapping` of objects) is checked strictly; message
 content is read leniently, since OpenAI adds content types over time: anything that is not
 plain text is treated like a tool node and skipped.
@@ -95,43 +100,139 @@ def _nodes(conversation: dict[str, Any], where: str) -> dict[str, dict[str, Any]
     return mapping
 
 
-def parse_conversations(conversations: list[Any]) -> list[SessionTree]:
+def _node_name(key: str) -> str:
+    return repr(strip_control(key)[:40])
+
+
+def _parents(
+    nodes: dict[str, dict[str, Any]], texts: dict[str, str], where: str, notes: list[str]
+) -> dict[str, str | None]:
+    """Every node's parent, made into a forest: a parent that is not in the mapping becomes
+    "no parent", and each loop in the parent links is cut once, at a node named in `notes`.
+
+    A loop would otherwise leave its nodes unreachable from any root, so their messages would
+    be dropped without a word. The cut goes where it loses least: at a node with no text of
+    its own (ChatGPT's roots are such nodes) if the loop has one, else at its earliest message
+    (the likeliest start of the thread). The cut node then hangs from a node whose `children`
+    list names it, where that makes no new loop (ChatGPT keeps both directions of each link,
+    and one can repair the other), or else becomes a root.
+    """
+    rank = {key: i for i, key in enumerate(nodes)}
+    parent: dict[str, str | None] = {}
+    for key, node in nodes.items():
+        link = node.get("parent")
+        if link is not None and link not in nodes:
+            notes.append(
+                f"{where}: node {_node_name(key)} names a parent that is not in the mapping"
+                f" ({_node_name(link)}); it is now a root"
+            )
+            link = None
+        parent[key] = link
+
+    def cut_order(key: str) -> tuple[bool, float, int]:
+        message = nodes[key].get("message")
+        seconds = message.get("create_time") if isinstance(message, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            seconds = math.inf
+        return (key in texts, float(seconds) if math.isfinite(seconds) else math.inf, rank[key])
+
+    # Each node has at most one parent, so following the links from any node either ends at
+    # a root, reaches a node already settled, or comes back into the current path: a loop.
+    cuts: list[tuple[str, str | None, int]] = []  # (node, the parent dropped, loop size)
+    settled: set[str] = set()
+    for start in nodes:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        step: str | None = start
+        while step is not None and step not in settled and step not in on_path:
+            on_path[step] = len(path)
+            path.append(step)
+            step = parent[step]
+        if step is not None and step in on_path:
+            loop = path[on_path[step] :]
+            cut = min(loop, key=cut_order)
+            cuts.append((cut, parent[cut], len(loop)))
+            parent[cut] = None
+        settled.update(path)
+    if not cuts:
+        return parent
+
+    # The links are a forest now; hang each cut node from a node claiming it as a child,
+    # unless that node is below it (which would close the loop again).
+    claimed_by: dict[str, list[str]] = {}
+    for key, node in nodes.items():
+        children = node.get("children")
+        for child in children if isinstance(children, list) else []:
+            if isinstance(child, str) and child in nodes and child != key:
+                claimed_by.setdefault(child, []).append(key)
+
+    def below(key: str | None, top: str) -> bool:
+        while key is not None:
+            if key == top:
+                return True
+            key = parent[key]
+        return False
+
+    for cut, dropped, size in cuts:
+        home = next((c for c in claimed_by.get(cut, []) if not below(c, cut)), None)
+        parent[cut] = home
+        what = "a self-loop" if size == 1 else f"a cycle of {size} nodes"
+        link = "to itself" if dropped == cut else f"to {_node_name(str(dropped))}"
+        now = (
+            f"it now hangs from {_node_name(home)}, which lists it as a child"
+            if home is not None
+            else "it is now a root"
+        )
+        notes.append(
+            f"{where}: broke {what} at node {_node_name(cut)} (its parent link {link} was"
+            f" dropped; {now})"
+        )
+    return parent
+
+
+def parse_conversations(
+    conversations: list[Any], notes: list[str] | None = None
+) -> list[SessionTree]:
     """Every conversation of an export, in file order, each as a new session with new ids.
 
     A conversation with no user or assistant text at all is left out: it would be an empty,
-    titled session in the sidebar with nothing to open.
+    titled session in the sidebar with nothing to open. What had to be repaired on the way
+    (a loop in the parent links, a parent missing from the mapping) is appended to `notes`,
+    one line each, naming the conversation and the node.
     """
+    notes = [] if notes is None else notes
     trees = []
     for i, conversation in enumerate(conversations):
         if not isinstance(conversation, dict):
             raise FormatError(f"[{i}]: not a conversation object")
-        tree = _conversation(conversation, f"[{i}]")
-        if tree.messages:
+        repaired: list[str] = []
+        tree = _conversation(conversation, f"[{i}]", repaired)
+        if tree.messages:  # a repair in a conversation left out is not worth a word
             trees.append(tree)
+            notes.extend(repaired)
     return trees
 
 
-def _conversation(conversation: dict[str, Any], where: str) -> SessionTree:
+def _conversation(conversation: dict[str, Any], where: str, notes: list[str]) -> SessionTree:
     nodes = _nodes(conversation, where)
     texts = {
         key: text
         for key, node in nodes.items()
         if node.get("message") is not None and (text := _text_of(node["message"])) is not None
     }
-    kept_parent: dict[str, str | None] = {}
+    title = conversation.get("title")
+    shown = " ".join(strip_control(title).split())[:60] if isinstance(title, str) else ""
+    named = f'{where} "{shown}"' if shown else where
+    parent_of = _parents(nodes, texts, named, notes)
 
     def nearest_kept(key: str | None) -> str | None:
-        """The node itself if kept, else its closest kept ancestor (None at the root)."""
-        seen: set[str] = set()
+        """The node itself if kept, else its closest kept ancestor (None at the root); the
+        links are a forest by now, so the walk ends."""
         while key is not None and key not in texts:
-            if key in seen or key not in nodes:
-                return None  # a loop or a dangling link: treat as reaching the root
-            seen.add(key)
-            key = nodes[key].get("parent")
+            key = parent_of.get(key)
         return key
 
-    for key in texts:
-        kept_parent[key] = nearest_kept(nodes[key].get("parent"))
+    kept_parent = {key: nearest_kept(parent_of[key]) for key in texts}
 
     fallback = _iso(conversation.get("create_time")) or now_iso()
     when: dict[str, str] = {}
@@ -183,10 +284,12 @@ def _conversation(conversation: dict[str, Any], where: str) -> SessionTree:
         for child in children.get(key, []):
             heapq.heappush(heap, (created(child), rank[child], child))
 
+    if len(messages) != len(texts):  # cannot happen on a forest; never drop text silently
+        lost = next(key for key in texts if key not in new_ids)
+        raise FormatError(f"{where}.mapping[{lost[:40]!r}]: not reachable from any root")
     current = conversation.get("current_node")
-    leaf = nearest_kept(current) if isinstance(current, str) else None
+    leaf = nearest_kept(current) if isinstance(current, str) and current in nodes else None
     active = new_ids[leaf] if leaf is not None else (messages[-1].id if messages else None)
-    title = conversation.get("title")
     title = " ".join(strip_control(title).split()) if isinstance(title, str) else ""
     if not title and messages:
         title = title_from_prompt(messages[0].content)

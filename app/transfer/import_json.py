@@ -17,6 +17,7 @@ from typing import Any
 from app.sanitize import strip_control
 from app.transfer import AHA_VERSION, FormatError
 from storage.models import Message, MessageStatus, Session
+from storage.sessions_repo import title_from_prompt
 from storage.transfer_repo import SessionTree
 
 Check = Callable[[Any, str], Any]
@@ -97,7 +98,7 @@ def _optional(check: Check) -> Check:
 # them to that, so a new column cannot be exported and silently dropped on the way back in.
 SESSION_FIELDS: dict[str, tuple[Check, bool]] = {
     "id": (_id, True),
-    "title": (_text, False),
+    "title": (_optional(_text), False),  # absent or null: titled from the first prompt
     "created_at": (_timestamp, True),
     "updated_at": (_timestamp, True),
     "active_leaf_id": (_optional(_id), False),
@@ -110,7 +111,7 @@ MESSAGE_FIELDS: dict[str, tuple[Check, bool]] = {
     "session_id": (_id, True),
     "parent_id": (_optional(_id), False),
     "role": (_role, True),
-    "content": (_text, False),
+    "content": (_text, True),  # the user's words: never guessed, so never left out
     "reasoning": (_text, False),
     "status": (_status, True),
     "route": (_optional(_text), False),
@@ -144,11 +145,12 @@ def _fields(record: Any, spec: dict[str, tuple[Check, bool]], where: str) -> dic
     return values
 
 
-def parse_session(document: Any, where: str) -> SessionTree:
+def parse_session(document: Any, where: str, notes: list[str] | None = None) -> SessionTree:
     """One `aha.session` document (already known to have that format) to a SessionTree.
 
     Only structure is checked here; whether the ids are free is the import's business, since
-    a clash is handled by copying, not by refusing.
+    a clash is handled by copying, not by refusing. A session without a title is titled the
+    way aha titles a new one, from its first prompt, and that is appended to `notes`.
     """
     prefix = f"{where}." if where else ""
     version = document.get("version")
@@ -158,16 +160,27 @@ def parse_session(document: Any, where: str) -> SessionTree:
                 f"{prefix}version {version} is newer than this aha reads ({AHA_VERSION})"
             )
         raise FormatError(f"{prefix}version: expected {AHA_VERSION}")
-    session = Session(**_fields(document.get("session"), SESSION_FIELDS, f"{prefix}session"))
+    session_values = _fields(document.get("session"), SESSION_FIELDS, f"{prefix}session")
     raw_messages = document.get("messages")
     if not isinstance(raw_messages, list):
         raise FormatError(f"{prefix}messages: not a list")
-    messages = tuple(
-        Message(**_fields(m, MESSAGE_FIELDS, f"{prefix}messages[{i}]"))
-        for i, m in enumerate(raw_messages)
-    )
+    messages = tuple(_message(m, f"{prefix}messages[{i}]") for i, m in enumerate(raw_messages))
+    if session_values.get("title") is None:
+        first = next((m.content for m in messages if m.role == "user"), "")
+        title = title_from_prompt(first)
+        session_values["title"] = title
+        named = f'titled "{title}" from its first prompt' if title else "left untitled"
+        if notes is not None:
+            notes.append(f"{prefix}session.title: missing; {named}")
+    session = Session(**session_values)
     _check_links(session, messages, prefix)
     return SessionTree(session=session, messages=messages)
+
+
+def _message(record: Any, where: str) -> Message:
+    values = _fields(record, MESSAGE_FIELDS, where)
+    values.setdefault("parent_id", None)  # no parent given: a root, as a null one is
+    return Message(**values)
 
 
 def _check_links(session: Session, messages: tuple[Message, ...], prefix: str) -> None:

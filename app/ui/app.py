@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -11,7 +14,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from app import paths
+import storage.db as storage_db
+from app import paths, signals
 from app.backend.preload import preload_fast_model
 from app.chat import ChatService
 from app.config import Settings
@@ -38,6 +42,8 @@ SESSION_COMMANDS = (
 )
 # Give the first frame a moment before the model loads in the background.
 PRELOAD_DELAY_S = 0.3
+# After SIGTERM or SIGHUP, how long a clean exit may take before the process just ends.
+EXIT_BACKSTOP_S = 5.0
 
 
 class AhaApp(App[None]):
@@ -104,6 +110,7 @@ class AhaApp(App[None]):
         return dict(VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
+        self._end_on_signals()
         register_themes(self)
         if self.requested_theme in self.available_themes:
             self.theme = self.requested_theme
@@ -113,6 +120,8 @@ class AhaApp(App[None]):
                 f"Unknown theme {self.requested_theme!r}; using {DEFAULT_THEME}.",
                 severity="warning",
             )
+        # A write waiting on another process's lock says so here, not on the raw terminal.
+        storage_db.lock_notice = self._notify_waiting
         self.store = Store.open(self.database_path)
         recovered = self.store.recover_interrupted()
         # Critiques carry no owner pid; one left streaming for minutes lost its writer.
@@ -131,6 +140,32 @@ class AhaApp(App[None]):
         if self.settings.ui.preload_model:
             # Counted from the first frame, so the model's import never races the first paint.
             self.call_after_refresh(self.set_timer, PRELOAD_DELAY_S, self._start_preload)
+
+    def _end_on_signals(self) -> None:
+        """SIGTERM or SIGHUP (the terminal closed): exit as Ctrl+Q does, so the answer in
+        flight is cancelled through its worker and stored `interrupted` at once."""
+        loop = asyncio.get_running_loop()
+
+        def ended(signum: int) -> None:
+            signals.note(signum)
+            self.exit(return_code=signals.exit_status())
+            # The terminal may be gone (SIGHUP): if a clean exit is held up (a model still
+            # loading in a worker thread), end anyway; the answer was stored on the way out.
+            backstop = threading.Timer(EXIT_BACKSTOP_S, os._exit, (signals.exit_status(),))
+            backstop.daemon = True
+            backstop.start()
+
+        for signum in signals.ENDING_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, ended, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread (tests) or no signals here: default behaviour
+
+    def _notify_waiting(self, line: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.notify(line + "…", severity="warning")
+        else:
+            self.call_from_thread(self.notify, line + "…", severity="warning")
 
     def _start_preload(self) -> None:
         """Load the embedded model off the UI thread so the first answer doesn't wait for it."""
@@ -166,6 +201,12 @@ class AhaApp(App[None]):
         answer_to_draft(self, event.message_id, event.view)
 
     def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in signals.ENDING_SIGNALS:
+            try:
+                loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                break
         store = getattr(self, "store", None)
         if store is not None:
             store.close()
@@ -177,7 +218,11 @@ def run_tui(
     initial_draft: str | None = None,
     initial_brainstorm: str | None = None,
 ) -> int:
-    AhaApp(
+    # Opened once before the first frame: a locked, damaged, newer or unwritable database is
+    # one line on the terminal (StorageError, printed by the command line), not a crash screen.
+    Store.open(paths.database_path()).close()
+    app = AhaApp(
         settings, theme=theme, initial_draft=initial_draft, initial_brainstorm=initial_brainstorm
-    ).run()
-    return 0
+    )
+    app.run()
+    return app.return_code or 0

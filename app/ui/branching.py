@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.chat import Turn
 from app.ui.answer_stream import stream_into
-from storage import Message, MessageStatus
+from storage import Message, MessageStatus, StorageError
 from widgets.message_view import AssistantMessage, UserMessage
 
 if TYPE_CHECKING:
@@ -22,6 +22,10 @@ else:
     _Base = object
 
 OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
+
+
+class _NotSaved(Exception):
+    """The prompt could not be stored; it is back in the prompt box and the user was told."""
 
 
 class BranchActions(_Base):
@@ -36,16 +40,33 @@ class BranchActions(_Base):
     async def prompt_answer(self, prompt: str, parent: Any) -> None:
         """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling)."""
         store = self.store
-        if self.session_id is None:
-            self.session_id = store.create_session().id
+        try:
+            if self.session_id is None:
+                self.session_id = store.create_session().id
+        except StorageError as exc:
+            self._keep_unsaved(prompt, exc)
+            return
         view = await self.conversation.add_user(prompt)
 
         async def begin() -> Turn:
-            turn: Turn = await self.chat.begin_turn(self.session_id, prompt, parent_id=parent)
+            try:
+                turn: Turn = await self.chat.begin_turn(self.session_id, prompt, parent_id=parent)
+            except StorageError as exc:
+                await view.remove()  # it was never stored: do not show it as if it were
+                self._keep_unsaved(prompt, exc)
+                raise _NotSaved from None
             view.message_id = turn.user.id
             return turn
 
         await self._run_turn(begin)
+
+    def _keep_unsaved(self, prompt: str, exc: StorageError) -> None:
+        """A prompt the database refused goes back into the prompt box (unless something new
+        was typed there meanwhile), and the reason is shown: nothing typed is lost."""
+        box = self.prompt_box
+        if not box.text.strip():
+            box.text = prompt
+        self.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
 
     async def _run_turn(self, begin: Callable[[], Awaitable[Turn]]) -> None:
         """Start a turn, stream it into a new answer view, and leave the tree consistent
@@ -54,7 +75,10 @@ class BranchActions(_Base):
         turn: Turn | None = None
         view: AssistantMessage | None = None
         try:
-            turn = await begin()
+            try:
+                turn = await begin()
+            except _NotSaved:
+                return
             self.refresh_sessions()
             decision = turn.decision
             view = AssistantMessage(
@@ -68,6 +92,10 @@ class BranchActions(_Base):
             )
             await conversation.add_assistant(view)
             await stream_into(view, self.chat, turn)
+        except StorageError as exc:
+            # The answer is on screen; the database could not take (all of) it.
+            self.notify(f"Answer not fully saved: {exc}", title="Database", severity="error")
+            return
         except asyncio.CancelledError:
             if turn is not None and turn.final is None:
                 turn.final = self.store.finish_assistant(

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from app.sanitize import one_line
 from storage.search_repo import MARK_CLOSE, MARK_OPEN
 
 # Waiting this long after the last keystroke keeps typing smooth on a large database.
@@ -106,9 +107,9 @@ class SearchScreen(ModalScreen[Any]):
             line = Text()
             if getattr(hit, "kind", "message") == "draft":
                 line.append("✎ ", style="bold")
-            line.append(hit.session_title or "untitled", style="bold")
+            line.append(one_line(hit.session_title) or "untitled", style="bold")
             line.append(f" · {hit.role} · {local_date(hit.created_at)}\n", style="dim")
-            line.append_text(snippet_text(hit.snippet.replace("\n", " "), style))
+            line.append_text(snippet_text(one_line(hit.snippet), style))
             results.add_option(Option(line, id=str(index)))
         if not self.hits and query.strip():
             results.add_option(Option(Text("no matches", style="dim"), disabled=True))

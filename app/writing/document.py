@@ -9,17 +9,22 @@ post's title.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from storage.drafts_models import count_words
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
 _BARE_URL = re.compile(r"^<?https?://\S+>?$")
-_FRONT_TITLE = re.compile(r"^title:\s*(.*?)\s*$")
+# The value is stripped in code: a lazy group before `\s*$` backtracks on long runs of spaces.
+_FRONT_TITLE = re.compile(r"title:(.*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +58,37 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Document:
+    """A parsed draft. Every rule asks it "which section holds line N" and "what is under
+    section i", once per finding or per section: both are answered from indexes built once
+    here (a bisect and a list per section), since a scan per question made a 10 MB file's
+    checks quadratic."""
+
     text: str
     lines: list[str]
     blocks: list[Block]
     sections: list[Section]
     front_title: str = ""  # `title:` from YAML front matter
     section_of_block: list[int] = field(default_factory=list)  # index into sections, -1: preamble
+    _section_lines: list[int] = field(init=False, repr=False, compare=False)
+    _own_blocks: list[list[Block]] = field(init=False, repr=False, compare=False)
+    _memo: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        own: list[list[Block]] = [[] for _ in range(len(self.sections) + 1)]
+        for block, owner in zip(self.blocks, self.section_of_block, strict=True):
+            if block.kind != "heading":
+                own[owner + 1].append(block)
+        # Frozen: the indexes are derived once, here, and never change after.
+        object.__setattr__(self, "_section_lines", [s.line for s in self.sections])
+        object.__setattr__(self, "_own_blocks", own)
+        object.__setattr__(self, "_memo", {})
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per document: what several rules derive from the same text (its
+        sentences) is worked out once, not once per rule."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     @property
     def has_title(self) -> bool:
@@ -66,12 +96,7 @@ class Document:
 
     def section_index_at(self, line: int) -> int:
         """Index of the section holding `line`, or -1 before the first heading."""
-        found = -1
-        for index, section in enumerate(self.sections):
-            if section.line > line:
-                break
-            found = index
-        return found
+        return bisect_right(self._section_lines, line) - 1
 
     def section_title_at(self, line: int) -> str:
         index = self.section_index_at(line)
@@ -80,11 +105,7 @@ class Document:
     def blocks_of(self, section_index: int) -> list[Block]:
         """Blocks under a section's heading (its own text, not its subsections'); -1 gives the
         blocks before the first heading."""
-        return [
-            block
-            for block, owner in zip(self.blocks, self.section_of_block, strict=True)
-            if owner == section_index and block.kind != "heading"
-        ]
+        return list(self._own_blocks[section_index + 1])
 
     def subtree_end(self, section_index: int) -> int:
         """Index (exclusive) of the first section after `section_index` that is not nested

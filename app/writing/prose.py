@@ -6,8 +6,9 @@ raw text: code, headings and link targets are not what a reader reads as the pos
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.writing.document import Block, Document
 from app.writing.text import sentences, words
@@ -36,8 +37,10 @@ class Sentence:
     line: int  # best guess at the source line it starts on
     offset: int  # prose words before it in the document
     block: Block
+    words: int = 0  # how many words it has
 
 
+@lru_cache(maxsize=65_536)  # words repeat (Zipf): a long post has few distinct ones
 def stem(word: str) -> str:
     """A crude stem: lower case, one common suffix off, at most six letters ("routers",
     "routing" and "route" all give "rout"). Enough to tell whether a passage talks about the
@@ -54,36 +57,83 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w.casefold() not in STOPWORDS and len(w) > 2}
 
 
-def _locate(block: Block, lines: list[str], sentence: str, after: int) -> int:
-    """The line of `block` where `sentence` starts, searching from line `after`."""
-    head = words(sentence)[:3]
-    if not head:
-        return after
-    for number in range(max(after, block.line), block.end_line + 1):
-        raw = words(lines[number - 1]) if number - 1 < len(lines) else []
-        for start in range(len(raw)):
-            if raw[start : start + len(head)] == head or (
-                raw[start] == head[0] and start + len(head) > len(raw)
-            ):
-                return number
-    return max(after, block.line)
+class _Locator:
+    """Finds the source line each sentence of one block starts on, in one pass.
+
+    The block's source words are split once, each tagged with its line, and a cursor moves
+    forward through them as sentences are found, so a paragraph written on one long line, or
+    one whose sentences cannot be found in the source (markup changes the words), costs time
+    in proportion to its length: re-splitting a line for every sentence on it, and scanning to
+    the block's end for every sentence not found, made such paragraphs quadratic.
+    """
+
+    # How far past the cursor a sentence's first words are looked for: the words the previous
+    # sentence had in the source beyond its plain text (link targets, list markers), so a few
+    # per word of it, and a floor for short ones.
+    SLACK_WORDS = 200
+    SLACK_PER_WORD = 3
+
+    def __init__(self, block: Block, lines: list[str]) -> None:
+        self.words: list[str] = []
+        self.lines: list[int] = []
+        for number in range(block.line, block.end_line + 1):
+            if number - 1 < len(lines):
+                found = words(lines[number - 1])
+                self.words += found
+                self.lines += [number] * len(found)
+        self.cursor = 0
+        self.line = block.line
+        self.reach = self.SLACK_WORDS
+
+    def locate(self, sentence_words: list[str]) -> int:
+        """The line the sentence with these words starts on; the previous sentence's line
+        when its first words are not in the source near where that one was."""
+        head = sentence_words[:3]
+        if head:
+            source = self.words
+            stop = min(len(source), self.cursor + self.reach)
+            last = len(head) - 1
+            for start in range(self.cursor, stop):
+                if source[start] != head[0]:
+                    continue
+                # Where the head would run past its line (or the block), its first word is
+                # enough: markup on the next line may change the words that follow.
+                if (
+                    start + last >= len(source)
+                    or self.lines[start + last] != self.lines[start]
+                    or source[start : start + len(head)] == head
+                ):
+                    self.line = self.lines[start]
+                    self.cursor = start + 1
+                    break
+        self.reach = self.SLACK_WORDS + self.SLACK_PER_WORD * len(sentence_words)
+        return self.line
 
 
-def prose_sentences(doc: Document, blocks: Iterable[Block] | None = None) -> list[Sentence]:
+def iter_prose_sentences(
+    doc: Document, blocks: Iterable[Block] | None = None
+) -> Iterator[Sentence]:
     """Sentences of the prose blocks (all of the document's, or `blocks`), in order; list
-    items and quote lines are cut one item at a time."""
-    out: list[Sentence] = []
+    items and quote lines are cut one item at a time. Lazy, for the rules that stop early
+    (the introduction reads about 150 words of it)."""
     offset = 0
     for block in doc.blocks if blocks is None else blocks:
         if block.kind not in PROSE_KINDS:
             continue
-        line = block.line
+        locator = _Locator(block, doc.lines)
         for chunk in block.text.split("\n"):
             for text in sentences(chunk):
-                line = _locate(block, doc.lines, text, line)
-                out.append(Sentence(text, line, offset, block))
-                offset += len(words(text))
-    return out
+                tokens = words(text)
+                yield Sentence(text, locator.locate(tokens), offset, block, len(tokens))
+                offset += len(tokens)
+
+
+def prose_sentences(doc: Document, blocks: Iterable[Block] | None = None) -> list[Sentence]:
+    """Every sentence `iter_prose_sentences` gives, as a list; the whole document's is worked
+    out once and shared by the rules that read it all (main claim, long sentences)."""
+    if blocks is None:
+        return doc.memo("prose_sentences", lambda: list(iter_prose_sentences(doc)))
+    return list(iter_prose_sentences(doc, blocks))
 
 
 def title_text(doc: Document) -> str:

@@ -18,6 +18,7 @@ from app.writing.prose import (
     Sentence,
     content_stems,
     intro_blocks,
+    iter_prose_sentences,
     prose_sentences,
     prose_words,
     title_text,
@@ -90,10 +91,16 @@ class Claim:
 
 
 def _claim_score(sentence: Sentence, subject: set[str]) -> int:
+    """2 for a strong claim signal, 1 for a weak one, and up to 2 for naming the subject; 0
+    for a sentence with no signal at all, however much of the subject it names (it cannot be
+    the claim, so its stems are not worth working out: most sentences of a long post are
+    such)."""
     if _NOT_A_CLAIM.search(sentence.text) or sentence.text.rstrip().endswith("?"):
         return 0  # a hedge, a denial or a question states no claim
     score = 2 if _STRONG_CLAIM.search(sentence.text) else 0
     score += 1 if _WEAK_CLAIM.search(sentence.text) else 0
+    if score == 0:
+        return 0
     overlap = len(content_stems(sentence.text) & subject)
     return score + min(overlap, 2)
 
@@ -133,7 +140,7 @@ def introduction(doc: Document) -> Iterator[Finding]:
         return
     head_words: list[str] = []
     head_text: list[str] = []
-    for sentence in prose_sentences(doc, blocks):
+    for sentence in iter_prose_sentences(doc, blocks):
         if len(head_words) >= INTRO_WORDS + INTRO_SLACK_WORDS:
             break
         head_text.append(sentence.text)

@@ -91,7 +91,7 @@ def long_paragraphs(doc: Document) -> Iterator[Finding]:
 
 def long_sentences(doc: Document) -> Iterator[Finding]:
     for sentence in prose_sentences(doc):
-        count = len(words(sentence.text))
+        count = sentence.words
         if count > SENTENCE_MAX_WORDS:
             yield at(
                 doc,

@@ -7,6 +7,7 @@ paragraph worth a second look, and to give the same answer every time, offline, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from storage.drafts_models import count_words
 
@@ -21,8 +22,13 @@ _ABBREVIATIONS = {
 # A sentence ends at . ! or ? (plus closing quotes or brackets) followed by space. The next
 # one may start in lower case: posts about code start sentences with names ("pyinstrument").
 _BOUNDARY = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=\S)")
-# Python-Markdown attribute lists ("{ loading=lazy }", "{ .class }") are not prose.
-_ATTR_LIST = re.compile(r"\{\s*[.#:]?[\w-]+(?:=[^{}]*)?(?:\s+[.#:]?[\w-]+(?:=[^{}]*)?)*\s*\}")
+# Python-Markdown attribute lists ("{ loading=lazy }", "{ .class }", '{ title="a b" }') are
+# not prose. A value is quoted or has no space, so each item ends at a known place: a value
+# that could also swallow the next items (`[^{}]*`) backtracked exponentially on an unclosed
+# "{a b=c b=c ...".
+_ATTR_VALUE = r"""(?:"[^"{}]*"|'[^'{}]*'|[^\s{}"']+)"""
+_ATTR_ITEM = rf"[.#:]?[\w-]+(?:={_ATTR_VALUE})?"
+_ATTR_LIST = re.compile(rf"\{{\s*{_ATTR_ITEM}(?:\s+{_ATTR_ITEM})*\s*\}}")
 _VOWELS = re.compile(r"[aeiouy]+")
 
 
@@ -31,26 +37,31 @@ def words(text: str) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    """`text` (plain, one paragraph) cut into sentences."""
+    """`text` (plain, one paragraph) cut into sentences.
+
+    One pass over the boundaries: a boundary that is not an end ("e.g. Foo") is judged from the
+    word before it alone, never from the text since the last end, so a paragraph of many
+    abbreviations or pauses costs no more than any other (slicing that growing text at each
+    skipped boundary made such paragraphs quadratic).
+    """
     text = " ".join(_ATTR_LIST.sub(" ", text).split())
     if not text:
         return []
     out: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        candidate = text[start : match.start() + len(match.group(1))]
-        bare = candidate[: match.start() - start]  # without the closing quotes
-        last = bare.rsplit(" ", 1)[-1].rstrip(".!?")
+        end = match.start()  # just past the . ! or ?; the closing quotes come after
+        space = text.rfind(" ", start, end)
+        last = text[space + 1 if space >= 0 else start : end].rstrip(".!?")
         lower_next = text[match.end()].islower()
-        if bare.endswith(".") and (
-            last.lower() in _ABBREVIATIONS or (len(last) == 1 and last.isupper())
-        ):
+        stop = text[end - 1]
+        if stop == "." and (last.lower() in _ABBREVIATIONS or (len(last) == 1 and last.isupper())):
             continue  # "e.g. Foo", "J. Smith": not an end
-        if lower_next and (bare.endswith(("...", "…")) or not bare.endswith(".")):
+        if lower_next and (text.endswith(("...", "…"), start, end) or stop != "."):
             continue  # "wait... and", "really? no": a pause, not an end
         if lower_next and "." in last.rstrip("."):
             continue  # "Node.js. then" is rare; "i.e. x" and "a.k.a. x" are not
-        out.append(candidate.strip())
+        out.append(text[start : end + len(match.group(1))].strip())
         start = match.end()
     tail = text[start:].strip()
     if tail:
@@ -58,6 +69,7 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65_536)  # words repeat (Zipf): a long post has few distinct ones
 def syllables(word: str) -> int:
     """Vowel groups, less a silent final e; at least one. Within one of a dictionary count
     for most English words, which is all a grade needs."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.backend.discovery import DEEP_CHOICE_KEY, DeepChoice
 from storage import MessageStatus, Store
 from storage.repository import RouteRecord
 from tests.helpers.openai_stub import OpenAIStub, free_port
@@ -83,6 +84,48 @@ def test_models_and_doctor_say_nothing_was_found(aha_home: Path) -> None:
     assert f"  nothing found: {expected}" in doctor.stdout.splitlines()
     assert "not usable here" in doctor.stdout  # the fail keyring backend
     assert not (aha_home / "aha.db").exists()
+
+
+def test_a_server_with_ten_thousand_models_gets_ten_lines_and_a_count(aha_home: Path) -> None:
+    """Before: 10,007 lines from `aha models` (and as many in `aha doctor`). Now the first ten
+    of a server's models and a count of the rest; --json still lists every one."""
+    names = tuple(f"model-{i:05d}" for i in range(10_000))
+    with OpenAIStub(models=names, owned_by="vllm") as stub:
+        text = aha(aha_home, "models", **ports(stub.port))
+        doctor = aha(aha_home, "doctor", **ports(stub.port))
+        data = aha(aha_home, "models", "--json", **ports(stub.port))
+        every = aha(aha_home, "models", "--all", **ports(stub.port))
+    assert every.returncode == 0 and f"    {names[-1]}" in every.stdout.splitlines()
+    more = "    … and 9,990 more; `aha models --all` lists every one"
+    for result in (text, doctor):
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert len(lines) < 60, f"{len(lines)} lines"
+        at = lines.index(f"  {stub.api_base} (vLLM)")
+        assert lines[at + 1 : at + 12] == [f"    {n}" for n in names[:10]] + [more]
+        assert "    model-00010" not in lines
+    (server,) = json.loads(data.stdout)["discovery"]["servers"]
+    assert server["models"] == list(names)
+
+
+def test_the_model_chosen_in_the_tui_is_listed_even_past_the_first_ten(aha_home: Path) -> None:
+    names = tuple(f"model-{i:03d}" for i in range(50))
+    with OpenAIStub(models=names, owned_by="vllm") as stub:
+        store = Store.open(aha_home / "aha.db")
+        try:
+            choice = DeepChoice(stub.api_base, "model-042")
+            store.set_preference(DEEP_CHOICE_KEY, choice.to_json())
+        finally:
+            store.close()
+        result = aha(aha_home, "models", **ports(stub.port))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = lines.index(f"  {stub.api_base} (vLLM)")
+    assert lines[at + 10 : at + 13] == [
+        "    model-009",
+        "    model-042  (chosen in the TUI)",
+        "    … and 39 more; `aha models --all` lists every one",
+    ]
 
 
 def test_hosted_route_without_key_says_how_to_add_one(aha_home: Path) -> None:

@@ -80,7 +80,7 @@ def test_export_markdown_of_last_session_to_stdout(aha_home: Path) -> None:
     result = aha("export", "last")
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode()
-    assert text.startswith("---\ntitle: \"Outline a post on leakage\"\n")
+    assert text.startswith('---\ntitle: "Outline a post on leakage"\n')
     assert f'session_id: "{ids["session"]}"' in text
     assert "## You\n\nOutline a post on leakage" in text
     assert "## aha · deep · openai/qwen" in text
@@ -220,6 +220,92 @@ def test_a_file_with_one_bad_session_imports_none_of_it(aha_home: Path, tmp_path
     assert result.returncode == 2
     assert "[1].messages[3].parent_id" in result.stderr.decode()
     assert counts(other) == (0, 0)
+
+
+def _chatgpt_node(key: str, parent: str | None, role: str | None, text: str) -> dict[str, object]:
+    message = None
+    if role is not None:
+        message = {
+            "id": key,
+            "author": {"role": role},
+            "content": {"content_type": "text", "parts": [text]},
+            "recipient": "all",
+        }
+    return {"id": key, "message": message, "parent": parent, "children": []}
+
+
+def test_import_of_chatgpt_loops_imports_every_message_and_says_where_it_cut(
+    aha_home: Path, tmp_path: Path
+) -> None:
+    """Before: "imported 0 sessions, 0 messages" (the loop's messages gone) and, with
+    current_node in the loop, a KeyError traceback. Now all of it, and the cut named."""
+    loop = [
+        _chatgpt_node("root", None, None, ""),
+        _chatgpt_node("q", "a", "user", "Is this a loop?"),
+        _chatgpt_node("a", "q", "assistant", "It was."),
+        _chatgpt_node("self", "self", "user", "Am I my own parent?"),
+    ]
+    conversation = {
+        "title": "Knots",
+        "create_time": 1714556400.0,
+        "mapping": {n["id"]: n for n in loop},
+        "current_node": "a",
+    }
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([conversation]))
+    result = aha("import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    assert result.stdout.decode().splitlines() == [
+        "imported 1 session, 3 messages",
+        "  [0] \"Knots\": broke a cycle of 2 nodes at node 'q' (its parent link to 'a' was"
+        " dropped; it is now a root)",
+        "  [0] \"Knots\": broke a self-loop at node 'self' (its parent link to itself was"
+        " dropped; it is now a root)",
+    ]
+    assert counts(aha_home) == (1, 3)
+    store = Store.open(aha_home / "aha.db")
+    try:
+        (session,) = store.list_sessions()
+        assert [m.content for m in store.active_thread(session.id)] == [
+            "Is this a loop?",
+            "It was.",
+        ]
+    finally:
+        store.close()
+
+
+def test_import_of_an_aha_export_without_title_or_content(aha_home: Path, tmp_path: Path) -> None:
+    """Before: TypeError tracebacks. No title: imported, titled from the first prompt, and
+    said so. No content: refused in one line naming the message, nothing imported."""
+    ids = seed(aha_home)
+    document = json.loads(aha("export", ids["session"], "--format", "json").stdout)
+    other = tmp_path / "other-home"
+    other.mkdir()
+
+    untitled = json.loads(json.dumps(document))
+    del untitled["session"]["title"]
+    del untitled["messages"][4]["content"]
+    bad = tmp_path / "no-content.json"
+    bad.write_text(json.dumps(untitled))
+    refused = aha("import", str(bad), home=other)
+    assert refused.returncode == 2
+    assert refused.stderr.decode().splitlines() == [
+        f"aha import: {bad}: not an aha or ChatGPT export (messages[4].content: missing)"
+    ]
+    assert refused.stdout == b""
+    assert counts(other) == (0, 0)
+
+    del document["session"]["title"]
+    good = tmp_path / "no-title.json"
+    good.write_text(json.dumps(document))
+    imported = aha("import", str(good), home=other)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.decode().splitlines() == [
+        "imported 1 session, 6 messages",
+        '  session.title: missing; titled "Outline a post on leakage" from its first prompt',
+    ]
+    assert counts(other) == (1, 6)
 
 
 def test_missing_file_is_one_line(aha_home: Path, tmp_path: Path) -> None:

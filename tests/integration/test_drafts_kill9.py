@@ -11,7 +11,6 @@ and a loaded machine to deliver the keys).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import sys
@@ -22,6 +21,7 @@ import pytest
 
 from storage import Store
 from tests.helpers.tmux import Tmux, wait_until_gone
+from tests.helpers.tools import require_tmux
 
 pytestmark = pytest.mark.integration
 
@@ -95,8 +95,8 @@ def stored_after_restart(db_path: Path) -> dict[str, str]:
         store.close()
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux to drive the TUI")
 def test_kill9_while_writing_a_draft_loses_at_most_two_seconds(aha_home: Path) -> None:
+    require_tmux()
     db_path = aha_home / "aha.db"
     tmux = Tmux()
     try:

@@ -13,7 +13,6 @@ writing text and our reader thread stamping it, and a loaded machine delaying ah
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -27,6 +26,7 @@ import pytest
 from storage import MessageStatus, Store
 from tests.helpers.timed_reader import TimedReader, loss_window
 from tests.helpers.tmux import Tmux, main_column, wait_until_gone, words
+from tests.helpers.tools import require_tmux
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +66,18 @@ def test_kill9_during_aha_ask_ten_times(aha_home: Path) -> None:
     the answer interrupted and a prefix of what was printed, missing only the last moments."""
     env = {**os.environ, **base_env(aha_home), "PYTHONUNBUFFERED": "1"}
     argv = [
-        sys.executable, "-u", "-m", "app", "ask", "--max-tokens", "400", "--temperature", "0",
-        "--route", "fast", PROMPT,
+        sys.executable,
+        "-u",
+        "-m",
+        "app",
+        "ask",
+        "--max-tokens",
+        "400",
+        "--temperature",
+        "0",
+        "--route",
+        "fast",
+        PROMPT,
     ]
     db_path = aha_home / "aha.db"
     windows: list[float] = []
@@ -77,9 +87,7 @@ def test_kill9_during_aha_ask_ten_times(aha_home: Path) -> None:
         kill_after_chars = 200 + 70 * kill
         stderr_path = aha_home / f"stderr-{kill}.txt"
         with stderr_path.open("wb") as stderr:
-            proc = subprocess.Popen(
-                argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr
-            )
+            proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr)
         try:
             assert proc.stdout is not None
             reader = TimedReader(proc.stdout)
@@ -228,10 +236,10 @@ def longest_flush_gap(growth: list[tuple[float, int]]) -> float:
     return longest
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux to drive the TUI")
 def test_kill9_during_tui_answer_ten_times(aha_home: Path) -> None:
     """Ten times: start the TUI, send a prompt, SIGKILL it while the answer streams. Each
     restart shows the previous partial answer marked interrupted, as stored at the kill."""
+    require_tmux()
     db_path = aha_home / "aha.db"
     env = tui_env(aha_home)
     tmux = Tmux()
@@ -289,8 +297,9 @@ def test_kill9_during_tui_answer_ten_times(aha_home: Path) -> None:
                 found.clear()
                 found.update(new)
                 growth.extend((time.monotonic(), len(r.content)) for r in new.values())
-                if any(r.status == "streaming" and len(r.content) >= min_chars
-                       for r in new.values()):
+                if any(
+                    r.status == "streaming" and len(r.content) >= min_chars for r in new.values()
+                ):
                     return True
                 tmux.check_alive(session)
                 return False

@@ -25,6 +25,15 @@ from typing import Any
 
 HOST = "127.0.0.1"
 DEFAULT_MODEL = "fake-deep"
+# Every Authorization header any server of this process received (tests/conftest.py checks
+# that no key of the machine's environment is among them).
+_AUTHORIZATIONS: list[str] = []
+_AUTHORIZATIONS_LOCK = threading.Lock()
+
+
+def authorizations_seen() -> list[str]:
+    with _AUTHORIZATIONS_LOCK:
+        return list(_AUTHORIZATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,58 @@ def empty_answer() -> Behaviour:
     return Behaviour("ok")
 
 
+def echo_auth_error(status: int = 400) -> Behaviour:
+    """An error whose message repeats the request's Authorization header, key and all (as
+    some proxies and servers do with a header they reject)."""
+    return Behaviour("echo_auth", status=status)
+
+
+def redirect(location: str, status: int = 307) -> Behaviour:
+    """A redirect to `location` (another origin, say): a client that follows it sends the
+    prompt, and maybe the key, there."""
+    return Behaviour("redirect", status=status, body=location)
+
+
+def endless(piece: str = "more ", delay: float = 0.0) -> Behaviour:
+    """Content for ever, ignoring `max_tokens`, until the client goes away."""
+    return Behaviour("endless", (piece,), delay=delay)
+
+
+def drip_before_text(every: float) -> Behaviour:
+    """The role chunk, then an SSE comment every `every` seconds and never any text: bytes
+    arrive, an answer never does."""
+    return Behaviour("drip", delay=every)
+
+
+def keepalive_after(*chunks: str, every: float) -> Behaviour:
+    """Some content, then only SSE comments every `every` seconds: never finishes."""
+    return Behaviour("keepalive", tuple(chunks), delay=every)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What GET /v1/models answers. Build with the functions below."""
+
+    kind: str = "ok"
+    ids: tuple[str, ...] = ()
+    location: str = ""
+    claimed_bytes: int = 0
+    every: float = 1.0
+
+
+def models_listing(*ids: str) -> Listing:
+    return Listing("ok", tuple(ids))
+
+
+def models_redirect(location: str) -> Listing:
+    return Listing("redirect", location=location)
+
+
+def models_drip(claimed_bytes: int = 1 << 30, every: float = 1.0) -> Listing:
+    """Claim a huge body, then send one byte every `every` seconds."""
+    return Listing("drip", claimed_bytes=claimed_bytes, every=every)
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedRequest:
     path: str
@@ -103,6 +164,9 @@ class _State:
     script: list[Behaviour] = field(default_factory=list)
     then: Behaviour | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
+    listing: Listing | None = None
+    # Every request, model listings included, as (method, path, Authorization header).
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -177,14 +241,52 @@ class _Handler(BaseHTTPRequestHandler):
 
     # Requests ---------------------------------------------------------------------------------
 
+    def _note(self) -> None:
+        state = self.server.state
+        auth = self.headers.get("Authorization", "")
+        with state.lock:
+            state.seen.append((self.command, self.path, auth))
+        with _AUTHORIZATIONS_LOCK:
+            _AUTHORIZATIONS.append(auth)
+
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        if self.path.rstrip("/") == "/v1/models":
-            model = self.server.state.model
-            self._send_json(200, {"object": "list", "data": [{"id": model, "object": "model"}]})
-        else:
+        self._note()
+        if self.path.rstrip("/") != "/v1/models":
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        listing = self.server.state.listing or Listing("ok", (self.server.state.model,))
+        try:
+            self._list_models(listing)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _list_models(self, listing: Listing) -> None:
+        if listing.kind == "redirect":
+            self._redirect(307, listing.location)
+        elif listing.kind == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(listing.claimed_bytes))
+            self.end_headers()
+            self.wfile.flush()
+            for byte in b'{"object": "list", "data": [' + b" " * listing.claimed_bytes:
+                if self.server.state.stopping.wait(listing.every):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        else:
+            data = [{"id": model, "object": "model"} for model in listing.ids]
+            self._send_json(200, {"object": "list", "data": data})
+
+    def _redirect(self, status: int, location: str) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.wfile.flush()
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        self._note()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         if self.path.rstrip("/") != "/v1/chat/completions":
@@ -215,6 +317,14 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour.kind == "drop":
             self._drop_connection()
             return
+        if behaviour.kind == "echo_auth":
+            header = self.headers.get("Authorization", "")
+            message = f"Invalid header: {header}"
+            self._send_json(behaviour.status, {"error": {"message": message, "type": "bad"}})
+            return
+        if behaviour.kind == "redirect":
+            self._redirect(behaviour.status, behaviour.body)
+            return
         if behaviour.kind == "hang":
             if state.stopping.wait(behaviour.seconds):
                 self._drop_connection()
@@ -239,6 +349,15 @@ class _Handler(BaseHTTPRequestHandler):
         for piece in behaviour.reasoning:
             self._pause(behaviour.delay)
             self._event(_chunk(model, {"reasoning_content": piece}))
+        if behaviour.kind == "endless":
+            while not self.server.state.stopping.is_set():
+                self._pause(behaviour.delay)
+                self._event(_chunk(model, {"content": behaviour.chunks[0]}))
+            return
+        if behaviour.kind == "drip":
+            while not self.server.state.stopping.wait(behaviour.delay):
+                self._write_chunked(": keep-alive\n\n")
+            return
         for index, piece in enumerate(behaviour.chunks):
             if behaviour.kind == "cut" and index >= behaviour.after:
                 self._drop_connection()
@@ -247,6 +366,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._event(_chunk(model, {"content": piece}))
         if behaviour.kind == "cut":
             self._drop_connection()
+            return
+        if behaviour.kind == "keepalive":
+            while not self.server.state.stopping.wait(behaviour.delay):
+                self._write_chunked(": keep-alive\n\n")
             return
         if behaviour.kind == "malformed":
             self._write_chunked("data: {not json\n\n")
@@ -304,6 +427,17 @@ class FakeOpenAI:
         """Chat-completion requests received so far (model listings are not counted)."""
         with self._state.lock:
             return list(self._state.requests)
+
+    @property
+    def seen(self) -> list[tuple[str, str, str]]:
+        """Every request so far, model listings included: (method, path, Authorization)."""
+        with self._state.lock:
+            return list(self._state.seen)
+
+    def list_models(self, listing: Listing) -> None:
+        """What GET /v1/models answers from now on."""
+        with self._state.lock:
+            self._state.listing = listing
 
     def script(self, *behaviours: Behaviour, then: Behaviour | None = None) -> None:
         """Replace the script: `behaviours` in order, then `then` for every later request

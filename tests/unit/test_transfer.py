@@ -339,8 +339,10 @@ def test_importing_an_existing_session_adds_a_copy_with_new_ids(store: Store) ->
 def test_fork_reference_follows_a_copied_source_in_the_same_import(store: Store) -> None:
     data = seed_branches(store)
     fork = store.fork_session(data.ids["a1"])
-    documents = [session_document(t.session, t.messages) for t in
-                 (_tree(store, data.session.id), _tree(store, fork.id))]
+    documents = [
+        session_document(t.session, t.messages)
+        for t in (_tree(store, data.session.id), _tree(store, fork.id))
+    ]
     _, trees = parse_import(json.loads(json.dumps(documents)))
     result = store.import_trees(trees)
     source_copy, fork_copy = result.sessions
@@ -468,8 +470,198 @@ def test_imports_strip_escape_sequences(fresh: Store) -> None:
     result = fresh.import_trees(trees)
     answer = _tree(fresh, result.sessions[0].id).messages[1]
     assert (answer.content, answer.reasoning, answer.route_reasons) == (
-        "answer red", "why red", ("r red",)
+        "answer red",
+        "why red",
+        ("r red",),
     )
+
+
+# Damaged ChatGPT links and incomplete aha documents (issue 14, item 7) -------------------------
+
+
+def _node(
+    key: str, parent: str | None, role: str | None, text: str, at: float, *children: str
+) -> dict[str, Any]:
+    """One ChatGPT mapping node; role None is a message-less node, like ChatGPT's root."""
+    message = None
+    if role is not None:
+        message = {
+            "id": key,
+            "author": {"role": role},
+            "create_time": at,
+            "content": {"content_type": "text", "parts": [text]},
+            "status": "finished_successfully",
+            "recipient": "all",
+        }
+    return {"id": key, "message": message, "parent": parent, "children": list(children)}
+
+
+def _conversation(nodes: list[dict[str, Any]], current: str) -> dict[str, Any]:
+    return {
+        "title": "Loops",
+        "create_time": 1714556400.0,
+        "mapping": {n["id"]: n for n in nodes},
+        "current_node": current,
+    }
+
+
+LOOPS = {
+    # root -> u1 -> a1 -> u2 -> a2 by the children lists, but a2 is its own parent.
+    "self-loop": (
+        [
+            _node("root", None, None, "", 0, "u1"),
+            _node("u1", "root", "user", "First question", 10, "a1"),
+            _node("a1", "u1", "assistant", "First answer", 11, "u2"),
+            _node("u2", "a1", "user", "Second question", 12, "a2"),
+            _node("a2", "a2", "assistant", "Second answer", 13),
+        ],
+        "a2",
+        "a self-loop at node 'a2' (its parent link to itself was dropped; it now hangs from"
+        " 'u2', which lists it as a child)",
+    ),
+    # u1 and a1 are each other's parent, and the root's children list names u1.
+    "two-node": (
+        [
+            _node("root", None, None, "", 0, "u1"),
+            _node("u1", "a1", "user", "First question", 10, "a1"),
+            _node("a1", "u1", "assistant", "First answer", 11, "u2"),
+            _node("u2", "a1", "user", "Second question", 12, "a2"),
+            _node("a2", "u2", "assistant", "Second answer", 13),
+        ],
+        "a1",
+        "a cycle of 2 nodes at node 'u1' (its parent link to 'a1' was dropped; it now hangs"
+        " from 'root', which lists it as a child)",
+    ),
+    # Every node is in one cycle, the message-less root included, and no list names the
+    # root: there is no root at all until the cut.
+    "all-cycle": (
+        [
+            _node("root", "a2", None, "", 0, "u1"),
+            _node("u1", "root", "user", "First question", 10),
+            _node("a1", "u1", "assistant", "First answer", 11),
+            _node("u2", "a1", "user", "Second question", 12),
+            _node("a2", "u2", "assistant", "Second answer", 13),
+        ],
+        "u2",
+        "a cycle of 5 nodes at node 'root' (its parent link to 'a2' was dropped; it is now a root)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LOOPS))
+def test_chatgpt_loops_are_cut_at_a_named_node_and_nothing_is_lost(fresh: Store, case: str) -> None:
+    """Before: the messages in a loop were silently dropped (and a current_node inside one
+    raised KeyError). Now every text node is imported, as one thread, and the cut is named."""
+    nodes, current, said = LOOPS[case]
+    notes: list[str] = []
+    _, trees = parse_import([_conversation(nodes, current)], notes)
+    (tree,) = trees
+    texts = ["First question", "First answer", "Second question", "Second answer"]
+    assert [m.content for m in tree.messages] == texts
+    assert tree.messages[0].parent_id is None
+    assert [m.parent_id for m in tree.messages[1:]] == [m.id for m in tree.messages[:-1]]
+    by_text = {m.content: m.id for m in tree.messages}
+    leaf = {"a2": "Second answer", "a1": "First answer", "u2": "Second question"}[current]
+    assert tree.session.active_leaf_id == by_text[leaf]
+    assert notes == [f'[0] "Loops": broke {said}']
+    result = fresh.import_trees(trees)
+    assert result.messages == 4
+    thread = [m.content for m in fresh.active_thread(result.sessions[0].id)]
+    assert thread == texts[: 1 + texts.index(leaf)]
+
+
+def test_chatgpt_loop_between_two_branches_keeps_both() -> None:
+    """A loop far from the root (two answers each other's parent under one prompt) is cut at
+    the earlier answer, which becomes a root of its own; a parent missing from the mapping is
+    reported the same way."""
+    nodes = [
+        _node("root", None, None, "", 0),
+        _node("u1", "root", "user", "Question", 10),
+        _node("a1", "a2", "assistant", "Answer one", 11),
+        _node("a2", "a1", "assistant", "Answer two", 12),
+        _node("u9", "gone", "user", "Orphan", 13),
+    ]
+    notes: list[str] = []
+    _, (tree,) = parse_import(_conversation(nodes, "a2"), notes)
+    by_text = {m.content: m for m in tree.messages}
+    assert set(by_text) == {"Question", "Answer one", "Answer two", "Orphan"}
+    assert by_text["Answer one"].parent_id is None
+    assert by_text["Answer two"].parent_id == by_text["Answer one"].id
+    assert by_text["Orphan"].parent_id is None
+    assert notes == [
+        "[0] \"Loops\": node 'u9' names a parent that is not in the mapping ('gone'); it is now"
+        " a root",
+        "[0] \"Loops\": broke a cycle of 2 nodes at node 'a1' (its parent link to 'a2' was"
+        " dropped; it is now a root)",
+    ]
+
+
+def test_the_fixture_needs_no_repairs() -> None:
+    notes: list[str] = []
+    parse_import(decode(FIXTURE.read_bytes()), notes)
+    assert notes == []
+
+
+def test_aha_document_without_title_is_titled_from_its_first_prompt(
+    store: Store, fresh: Store
+) -> None:
+    """Before: TypeError. A missing (or null) title gets the title a new session would get."""
+    for remove in (lambda s: s.pop("title"), lambda s: s.update(title=None)):
+        document = _valid_document(store)
+        remove(document["session"])  # type: ignore[arg-type]
+        notes: list[str] = []
+        _, (tree,) = parse_import(document, notes)
+        assert tree.session.title == "Frame the churn problem"
+        assert notes == [
+            'session.title: missing; titled "Frame the churn problem" from its first prompt'
+        ]
+    notes = []
+    _, (tree,) = parse_import([document], notes)
+    assert notes == [
+        '[0].session.title: missing; titled "Frame the churn problem" from its first prompt'
+    ]
+    fresh.import_trees([tree])
+    assert fresh.list_sessions()[0].title == "Frame the churn problem"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda m: m.pop("content"), "messages[2].content: missing"),
+        (lambda m: m.update(content=None), "messages[2].content: not a string"),
+        (lambda m: m.update(content=["a", "b"]), "messages[2].content: not a string"),
+    ],
+)
+def test_aha_message_without_text_content_fails_naming_it(
+    store: Store, change: Callable[[dict[str, Any]], object], reason: str
+) -> None:
+    """Before: TypeError for a missing content. A message's words are never guessed: missing
+    or not text, the whole file is refused with the message's place in it."""
+    document = _valid_document(store)
+    change(document["messages"][2])  # type: ignore[index]
+    with pytest.raises(FormatError) as caught:
+        parse_import(document)
+    assert str(caught.value) == reason
+
+
+def test_aha_document_with_only_required_fields_parses(store: Store) -> None:
+    """Every field the specs call optional may be left out without a TypeError: a field the
+    dataclass requires is either required by the spec or given a default on import."""
+    document = _valid_document(store)
+    session = document["session"]
+    assert isinstance(session, dict)
+    for name, (_, required) in SESSION_FIELDS.items():
+        if not required:
+            session.pop(name)
+    messages = document["messages"]
+    assert isinstance(messages, list)
+    for message in messages:
+        for name, (_, required) in MESSAGE_FIELDS.items():
+            if not required:
+                message.pop(name)
+    _, (tree,) = parse_import(document)
+    assert all(m.parent_id is None for m in tree.messages)
+    assert [m.content for m in tree.messages][0] == "Frame the churn problem"
 
 
 # Malformed input --------------------------------------------------------------------------------
