@@ -273,6 +273,9 @@ class ChatService:
                     )
                     if not clean:
                         continue
+                    if isinstance(event, Content) and not progress.content_started:
+                        progress.content_started = True
+                        clean = _joined(turn.prefix, clean)
                     if progress.first_token_ms is None:
                         progress.first_token_ms = (time.perf_counter() - started) * 1000
                     (progress.content if isinstance(event, Content) else progress.reasoning).append(
@@ -477,6 +480,16 @@ class ChatService:
                 except StorageError as exc:
                     progress.dirty = True
                     progress.save_error = str(exc)
+
+
+def _joined(prefix: str, first: str) -> str:
+    """The first piece of a continuation, with the space a model leaves out when it carries
+    on a sentence ("…her tail." + "Luna's…" would read "tail.Luna's")."""
+    if not prefix or prefix[-1].isspace() or first[0].isspace():
+        return first
+    after_sentence = prefix[-1] in ".!?,;:" and first[0].isalnum()
+    new_word = prefix[-1].isalnum() and first[0].isupper()  # never inside a cut word
+    return " " + first if after_sentence or new_word else first
 
 
 async def _failed_stream(message: str) -> AsyncIterator[StreamEvent]:

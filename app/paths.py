@@ -42,3 +42,15 @@ def config_path() -> Path:
 
 def database_path() -> Path:
     return data_dir() / "aha.db"
+
+
+def exports_dir() -> Path:
+    """Where the TUI suggests writing exports (sessions, drafts, brainstorm plans): one folder
+    for all of them, `AHA_HOME/exports` when AHA_HOME is set, else `aha` in the platform's
+    documents folder (Linux: ~/Documents/aha). Created when something is written there."""
+    home = _home_override()
+    if home is not None:
+        return home / "exports"
+    from platformdirs import user_documents_path
+
+    return user_documents_path() / APP_NAME

@@ -58,6 +58,7 @@ class _Progress:
     content: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     dirty: bool = False
+    content_started: bool = False  # the first piece of content has been seen
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None

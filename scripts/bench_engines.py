@@ -3,7 +3,9 @@ llama-cpp-python called directly, and time to first token of each route.
 
 Both sides use the same loaded model, messages and parameters in one process, alternating runs
 so background load lands on both; the deep route is a real `llama_cpp.server` on 127.0.0.1
-serving the same GGUF, measured through aha (litellm) against a bare HTTP stream.
+serving the same GGUF, measured through aha (the openai SDK engine for an OpenAI-compatible
+server) against a bare HTTP stream, on a quiet machine and with every core busy; and `aha ask
+--route deep` as a new process against a bare openai SDK script.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,9 +164,64 @@ def _start_server(gguf: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("llama_cpp.server did not start")
 
 
+_OPENAI_SCRIPT = """
+import sys, openai
+client = openai.OpenAI(base_url=sys.argv[1], api_key="no-key", max_retries=0)
+stream = client.chat.completions.create(
+    model=sys.argv[2], messages=[{"role": "user", "content": sys.argv[3]}],
+    stream=True, max_tokens=int(sys.argv[4]), temperature=0,
+)
+for chunk in stream:
+    if chunk.choices and chunk.choices[0].delta.content:
+        sys.stdout.write(chunk.choices[0].delta.content)
+"""
+
+
+@contextmanager
+def _busy_cores() -> Iterator[None]:
+    """Every core kept busy by another process (a build, a test run): what a laptop is doing
+    while its user asks something."""
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def _wall(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True, timeout=300)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def _ask_rows(base: str) -> list[list[str]]:
+    """`aha ask --route deep` as a user runs it (a new process: imports, config, store, the
+    request) against a bare script making the same streamed request with the openai SDK."""
+    env = {
+        **os.environ,
+        "AHA_ROUTES__DEEP__API_BASE": base,
+        "AHA_ROUTES__DEEP__MODEL": f"openai/{DEEP_ALIAS}",
+        "AHA_UI__PRELOAD_MODEL": "false",
+    }
+    short = "32"
+    env["AHA_ROUTES__DEEP__MAX_TOKENS"] = short
+    aha = [sys.executable, "-m", "app", "ask", "--route", "deep", PROMPT]
+    sdk = [sys.executable, "-c", _OPENAI_SCRIPT, base, DEEP_ALIAS, PROMPT, short]
+    ours, theirs = paired(lambda: _wall(aha, env), lambda: _wall(sdk, env), RUNS)
+    a, b = median(ours), median(theirs)
+    return [["aha ask --route deep", f"aha {a:.2f} s", f"openai SDK script {b:.2f} s",
+             f"{ratio(a, b)} (wall time, a new process each; target <= 1.5)"]]  # fmt: skip
+
+
 def engines_bench() -> None:
     from app.backend.gguf import embedded_gguf_path
-    from app.backend.litellm_engine import import_litellm
     from app.backend.llama_cpp_engine import load_model
     from app.chat import SYSTEM_PROMPT, ChatService
     from storage import Store
@@ -173,7 +232,6 @@ def engines_bench() -> None:
         settings = _settings(base)
         service = ChatService(Store.open(":memory:"), settings)
         model = load_model(embedded_gguf_path(), settings.routes["fast"].n_ctx, 0)
-        import_litellm()  # paid once, off the measurement, as a running TUI would have
         loop = asyncio.new_event_loop()
         loop.run_until_complete(_through_aha(service, "deep"))  # warm the server and client
         aha_fast, bare_fast = paired(
@@ -186,7 +244,14 @@ def engines_bench() -> None:
             lambda: _direct_http(base, SYSTEM_PROMPT),
             RUNS,
         )
+        with _busy_cores():
+            loaded_deep, loaded_bare = paired(
+                lambda: loop.run_until_complete(_through_aha(service, "deep")),
+                lambda: _direct_http(base, SYSTEM_PROMPT),
+                RUNS,
+            )
         loop.close()
+        ask_rows = _ask_rows(base)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -207,11 +272,14 @@ def engines_bench() -> None:
     for label, aha, bare, floor in (
         ("fast first token", aha_fast, bare_fast, "llama-cpp-python"),
         ("deep first token", aha_deep, bare_deep, "bare HTTP"),
+        ("  ... all cores busy", loaded_deep, loaded_bare, "bare HTTP"),
     ):
         a, b = fig(aha, "first_token_s") * 1000, fig(bare, "first_token_s") * 1000
-        rows.append([label, f"aha {a:.0f} ms", f"{floor} {b:.0f} ms", ratio(a, b)])
+        target = " (target <= 1.2)" if "deep" in label or "busy" in label else ""
+        rows.append([label, f"aha {a:.0f} ms", f"{floor} {b:.0f} ms", ratio(a, b) + target])
     d_tps, h_tps = fig(aha_deep, "tokens_per_s"), fig(bare_deep, "tokens_per_s")
     rows.append(["deep tok/s", f"aha {d_tps:.1f}", f"bare HTTP {h_tps:.1f}", ratio(h_tps, d_tps)])
+    rows += ask_rows
     table(
         f"6. engines: {MAX_TOKENS} tokens, temperature 0, same loaded model "
         f"(median of {RUNS}, alternating)",

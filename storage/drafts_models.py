@@ -17,9 +17,14 @@ CRITIQUE_STATUSES = ("streaming", "done", "failed", "cancelled")
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
+# YAML front matter at the very top ("---" lines around it): metadata, not words of the post.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n)*?---[ \t]*(?:\n|\Z)")
+
+
 def count_words(text: str) -> int:
-    """Words in `text` as a writer counts them (Markdown markup left out)."""
-    return len(_WORD.findall(text))
+    """Words in `text` as a writer counts them: headings included, Markdown markup and front
+    matter left out. The one count aha shows: the drafts list, the status line, the outline."""
+    return len(_WORD.findall(_FRONT_MATTER.sub("", text, count=1)))
 
 
 @dataclass(frozen=True, slots=True)

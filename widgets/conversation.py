@@ -58,8 +58,11 @@ class Conversation(VerticalScroll, can_focus=False):
     }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, classes: str | None = None, empty_hint: str = EMPTY_HINT
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.empty_hint = empty_hint  # what an empty conversation says (the chat's keys here)
         self._messages: list[Message] = []  # the whole stored thread, root first
         self._first = 0  # index in _messages of the first mounted message
         self._last = 0  # one past the last mounted stored message; live views follow it
@@ -118,7 +121,7 @@ class Conversation(VerticalScroll, can_focus=False):
         self._first, self._last = first, last
         views: list[MessageView | Static] = [self.view_for(m) for m in self._messages[first:last]]
         if not self._messages:
-            views = [Static(EMPTY_HINT, classes="empty-hint", markup=False)]
+            views = [Static(self.empty_hint, classes="empty-hint", markup=False)]
         await self.mount_all(views)
         self._apply_siblings(views)
 

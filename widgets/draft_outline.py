@@ -80,8 +80,12 @@ class DraftOutline(Vertical):
     def on_mount(self) -> None:
         self.show([], [])
 
-    def show(self, sections: Sequence[Any], findings: Sequence[Any]) -> None:
-        """Replace the lists, but only when something changed (the highlight stays put)."""
+    def show(
+        self, sections: Sequence[Any], findings: Sequence[Any], words: int | None = None
+    ) -> None:
+        """Replace the lists, but only when something changed (the highlight stays put).
+        `words`: the draft's count, as the status line and the drafts list show it (headings
+        and text before the first one included); without it, the sections' sum."""
         outline = self.query_one(OutlineList)
         keys = [(s.level, s.title, s.line, s.words) for s in sections]
         if keys != self._sections or not outline.option_count:
@@ -93,7 +97,7 @@ class DraftOutline(Vertical):
                 outline.add_option(Option(Text("no headings yet", style="dim"), disabled=True))
             elif highlighted is not None:
                 outline.highlighted = min(highlighted, len(sections) - 1)
-        total = sum(s.words for s in sections)
+        total = words if words is not None else sum(s.words for s in sections)
         outline.border_title = f"Outline · {len(sections)} sections · {total} words"
         self._show_findings(findings)
 

@@ -95,5 +95,15 @@ class SessionSidebar(Vertical):
 
     @on(Input.Submitted, "#session-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        """Enter in the filter opens the highlighted match, or the first one (as a fuzzy
+        finder does); with no match it goes to the list, which says nothing is there."""
         event.stop()
-        self.query_one(SessionList).focus()
+        sessions = self.query_one(SessionList)
+        sessions.focus()
+        if sessions.option_count == 0:
+            return
+        if sessions.highlighted is None:
+            sessions.highlighted = 0
+        chosen = sessions.highlighted_id
+        if chosen is not None:
+            self.post_message(SessionList.SessionSelected(chosen))

@@ -34,6 +34,7 @@ from app.backend.retry import (
     FailureKind,
     RouteFailed,
     classify,
+    classify_in_stream,
     retry_delay,
     tries_text,
 )
@@ -96,6 +97,7 @@ class LiteLLMEngine:
         # As configured; `config` gets the server and model discovery found ("auto").
         self.configured = config
         self._resolved_model: str | None = None
+        self._litellm: Any = None
         # One OpenAI client per event loop (an HTTP connection pool belongs to its loop).
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -208,7 +210,7 @@ class LiteLLMEngine:
                     can_fall_back=True,
                 )
                 return
-        litellm = await asyncio.to_thread(import_litellm)
+        await self._prepare()
         params = self._params(messages)
         if temperature is not None:
             params["temperature"] = temperature
@@ -220,7 +222,7 @@ class LiteLLMEngine:
         for number in range(1, tries + 1):
             attempt = _Attempt()
             think = ThinkTagSplitter(self.config.think_tags)  # <think> in content -> Thinking
-            async with aclosing(self._attempt(litellm, params, attempt, deadline)) as events:
+            async with aclosing(self._attempt(params, attempt, deadline)) as events:
                 async for event in events:
                     for piece in think.route(event):
                         yield piece
@@ -259,8 +261,16 @@ class LiteLLMEngine:
             can_fall_back=failure.kind in TRANSIENT and not attempt.shown,
         )
 
+    async def _prepare(self) -> None:
+        """Import what requests need, off the event loop (litellm takes seconds)."""
+        self._litellm = await asyncio.to_thread(import_litellm)
+
+    async def _open_stream(self, params: dict[str, Any]) -> Any:
+        """Send one streamed request; an async iterator of chat.completion.chunk objects."""
+        return await self._litellm.acompletion(**params)
+
     async def _attempt(
-        self, litellm: Any, params: dict[str, Any], attempt: _Attempt, deadline: float
+        self, params: dict[str, Any], attempt: _Attempt, deadline: float
     ) -> AsyncIterator[StreamEvent]:
         """One request: pass its text on as it comes; record a failure instead of raising.
 
@@ -272,11 +282,13 @@ class LiteLLMEngine:
         first_deadline = min(deadline, loop.time() + self.config.first_byte_timeout)
         limit = self.config.max_tokens
         response: Any = None
+        started = False  # the response has begun: a failure now is mid-stream
         try:
             response = await self._within(
-                litellm.acompletion(**params), first_deadline, deadline, attempt
+                self._open_stream(params), first_deadline, deadline, attempt
             )
             chunks = aiter(response)
+            started = True
             while True:
                 try:
                     chunk = await self._within(anext(chunks), first_deadline, deadline, attempt)
@@ -294,7 +306,8 @@ class LiteLLMEngine:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - provider errors become one readable line
-            attempt.failure = classify(exc, self._where())
+            judge = classify_in_stream if started else classify
+            attempt.failure = judge(exc, self._where())
         finally:
             if response is not None:
                 await _close(response)
@@ -365,7 +378,7 @@ def _has_text(chunk: Any) -> bool:
 async def _close(response: Any) -> None:
     """Close litellm's stream wrapper (and so the HTTP response), best effort and bounded:
     a server that stopped mid-request must not be waited on, nor generate for nobody."""
-    closer = getattr(response, "aclose", None)
+    closer = getattr(response, "aclose", None) or getattr(response, "close", None)
     if closer is None:
         return
     try:

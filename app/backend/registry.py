@@ -39,6 +39,10 @@ class Engines:
             from app.backend.llama_cpp_engine import LlamaCppEngine
 
             return LlamaCppEngine(config)
+        from app.backend.openai_engine import OpenAICompatEngine, serves
+
+        if serves(config):  # an OpenAI-compatible server: no litellm needed (seconds saved)
+            return OpenAICompatEngine(name, config)
         from app.backend.litellm_engine import LiteLLMEngine
 
         return LiteLLMEngine(name, config)

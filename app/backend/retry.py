@@ -270,6 +270,23 @@ def redirect_reason(status: int, headers: dict[str, str]) -> str:
     return f"redirected (HTTP {status}){where}; aha does not follow redirects, set api_base to it"
 
 
+def classify_in_stream(exc: BaseException, where: str = "the server") -> Failure:
+    """A failure raised while reading a response that had started. The openai SDK raises
+    what went wrong as it is (a JSON error for a chunk that is not JSON, the HTTP client's
+    protocol or read error for a cut), where litellm wraps it in MidStreamFallbackError."""
+    chain = list(causes(exc))
+    mid = _mid_stream(chain)
+    if mid is not None:
+        return mid
+    if any(isinstance(e, json.JSONDecodeError) for e in chain):
+        return Failure(FailureKind.MALFORMED, "malformed data from the server", retryable=False)
+    if not any(_names(e) & _RESPONSE_NAMES for e in chain) and any(
+        isinstance(e, ConnectionError) or _names(e) & _NO_RESPONSE_NAMES for e in chain
+    ):
+        return Failure(FailureKind.CUT, "the stream was cut", retryable=True)
+    return classify(exc, where)
+
+
 def retry_delay(failure: Failure, retry_number: int, base: float) -> float:
     """Seconds to wait before retry number `retry_number` (1, 2, ...).
 

@@ -39,6 +39,15 @@ def plan_title(brainstorm: Brainstorm) -> str:
     return f"Plan: {first[:70].rstrip()}{'…' if len(first) > 70 else ''}"
 
 
+def plan_heading(brainstorm: Brainstorm) -> str:
+    """The plan file's H1: the problem's first sentence, whole (a heading cut with "…" read
+    as a rendering fault in the exported file); the Problem section below has all of it."""
+    first = " ".join(brainstorm.problem.split())
+    match = re.search(r"(?<=[.!?])\s", first)
+    sentence = first[: match.start()] if match else first
+    return f"Plan: {sentence}"
+
+
 def plan_markdown(
     brainstorm: Brainstorm, ideas: Sequence[Idea], critique: str = "", experiments: str = ""
 ) -> str:
@@ -48,7 +57,7 @@ def plan_markdown(
     others = [i for i in live_ideas(ideas) if i not in ranked]
     dropped = [i for i in ideas if i.status is IdeaStatus.DROPPED]
     merged = [i for i in ideas if i.status is IdeaStatus.MERGED]
-    lines = [f"# {plan_title(brainstorm)}", "", "## Problem", "", brainstorm.problem.strip(), ""]
+    lines = [f"# {plan_heading(brainstorm)}", "", "## Problem", "", brainstorm.problem.strip(), ""]
     lines += ["## Ideas, best first", ""]
     if ranked:
         lines += ["| # | Idea | Impact | Effort | Tags |", "|---|---|---|---|---|"]

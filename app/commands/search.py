@@ -36,20 +36,47 @@ def _one_line(text: str) -> str:
     return one_line(text)
 
 
-def format_hit(hit: SearchHit, marks: tuple[str, str] = ("[", "]")) -> str:
+# Shortest id prefix shown; longer where two sessions share it.
+MIN_PREFIX = 8
+
+
+def short_ids(every_id: list[str], minimum: int = MIN_PREFIX) -> dict[str, str]:
+    """Each id's shortest unique prefix (at least `minimum` characters): what `aha export`
+    and `aha ask --session` accept. Neighbours in sorted order share the longest prefixes."""
+    ordered = sorted(set(every_id))
+    shortest: dict[str, str] = {}
+    for index, item in enumerate(ordered):
+        common = 0
+        for other in ordered[max(0, index - 1) : index] + ordered[index + 1 : index + 2]:
+            same = 0
+            while same < min(len(item), len(other)) and item[same] == other[same]:
+                same += 1
+            common = max(common, same)
+        shortest[item] = item[: max(minimum, common + 1)]
+    return shortest
+
+
+def format_hit(
+    hit: SearchHit, marks: tuple[str, str] = ("[", "]"), session_ref: str | None = None
+) -> str:
     title = _one_line(hit.session_title) or "(untitled)"
     snippet = _one_line(hit.snippet).replace(MARK_OPEN, marks[0]).replace(MARK_CLOSE, marks[1])
-    # A draft hit names its id: what `aha draft open` and `aha draft export` take.
-    where = f"draft {hit.draft_id}" if hit.kind == "draft" else hit.role
+    # Each hit names what the next command takes: a session's id prefix (aha export), a
+    # draft's id (aha draft open, aha draft export).
+    if hit.kind == "draft":
+        where = f"draft {hit.draft_id}"
+    else:
+        where = f"session {session_ref or hit.session_id} · {hit.role}"
     return f"{title} · {where} · {_local_date(hit.created_at)}\n  {snippet}"
 
 
-def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
+def _print_hits(hits: list[SearchHit], as_json: bool, refs: dict[str, str]) -> None:
     for hit in hits:
         if as_json:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))
         else:
-            print(format_hit(hit, BOLD if sys.stdout.isatty() else ("[", "]")))
+            marks = BOLD if sys.stdout.isatty() else ("[", "]")
+            print(format_hit(hit, marks, refs.get(hit.session_id)))
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -63,10 +90,12 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.open(path, read_only=True)
     try:
         hits = store.search(query, limit=args.limit)
+        every = [s.id for s in store.list_sessions(include_archived=True, limit=1_000_000)]
+        refs = short_ids(every)
     finally:
         store.close()
     try:
-        _print_hits(hits, args.json)
+        _print_hits(hits, args.json, refs)
         sys.stdout.flush()
     except BrokenPipeError:
         # `aha search x | head -1`: the reader left; that is not an error. Point stdout at

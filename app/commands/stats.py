@@ -37,8 +37,13 @@ def cost_text(summary: UsageSummary) -> str:
     return f"{text} ({summary.unpriced} unpriced)" if summary.unpriced else text
 
 
+# What a cell says when no answer in the group reported the figure (a server that sends no
+# usage): not a dash, which reads as zero or as a rendering fault.
+NOT_REPORTED = "not reported"
+
+
 def _num(value: float | None, fmt: str = "{:,.0f}", suffix: str = "") -> str:
-    return "-" if value is None else fmt.format(value) + suffix
+    return NOT_REPORTED if value is None else fmt.format(value) + suffix
 
 
 def _seconds(ms: float | None) -> float | None:

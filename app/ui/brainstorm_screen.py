@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from app import paths
 from app.brainstorm.service import BrainstormService
 from app.brainstorm.stages import ORDER, SPECS, Stage
 from app.ui.brainstorm_board import BoardActions
@@ -27,11 +28,13 @@ from widgets.conversation import Conversation
 from widgets.idea_board import IdeaBoard
 from widgets.stage_bar import StageBar
 
+# The stage answers' column before the first stage has run (not the chat's "Ask anything").
+EMPTY_STAGES = "Each stage's answer appears here: n runs the next stage, 1-5 pick one."
 EMPTY_BOARD = "n runs the next stage (1-5 show one). Ideas from Diverge land on this board."
 
 
 def default_plan_path(session_id: str) -> Path:
-    return Path.cwd() / f"aha-plan-{session_id[:8]}.md"
+    return paths.exports_dir() / f"aha-plan-{session_id[:8]}.md"
 
 
 class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
@@ -77,7 +80,7 @@ class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
         yield Static("", id="bs-problem", markup=False)
         yield StageBar(id="bs-stages")
         with Horizontal(id="bs-body"):
-            yield Conversation(id="bs-conversation")
+            yield Conversation(id="bs-conversation", empty_hint=EMPTY_STAGES)
             with Vertical(id="bs-side"):
                 yield IdeaBoard(id="bs-board")
                 yield Static(EMPTY_BOARD, id="bs-detail", markup=False)

@@ -43,6 +43,7 @@ class BranchActions(_Base):
         try:
             if self.session_id is None:
                 self.session_id = store.create_session().id
+                self._remember_open_session()
         except StorageError as exc:
             self._keep_unsaved(prompt, exc)
             return
@@ -193,6 +194,16 @@ class BranchActions(_Base):
             return
         prompt = store.get_message(answer.parent_id)
         force = OTHER_ROUTE.get(answer.route or "") if other_route else None
+        if force is not None:
+            # Asked before anything is added: a route that cannot answer gets one line, not
+            # an error sibling in the tree.
+            available = await self.chat.availability(force)
+            if not available.ok:
+                self.notify(
+                    f"Cannot answer on the {force} route: {available.detail}",
+                    severity="warning",
+                )
+                return
         await self.conversation.show_thread(
             store.thread(prompt.id), store.sibling_positions(prompt.session_id)
         )

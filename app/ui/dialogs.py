@@ -29,6 +29,9 @@ DIALOG_CSS = """
 {name} Button {{
     margin-left: 1;
 }}
+{name} Label {{
+    width: 100%;  /* a long title wraps inside the dialog instead of being cut off */
+}}
 """
 
 

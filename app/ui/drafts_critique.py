@@ -58,7 +58,9 @@ class CritiqueActions(_Base):
         if action == "cancel_critique":
             return self.critiquing
         if action == "apply_outline":
-            return not self.critiquing and bool(self.proposed)
+            # Offered (and in the footer) whenever no critique is streaming: with nothing to
+            # apply, the key says why, rather than doing nothing visible.
+            return not self.critiquing
         if action == "critique":
             return not self.critiquing
         return None
@@ -234,7 +236,12 @@ class CritiqueActions(_Base):
         from app.writing.critique import apply_outline
 
         if not self.proposed or self.draft_id is None:
-            self.notify("No proposed outline: ask for a critique first (ctrl+r).")
+            reason = (
+                "The last critique proposes no outline (no numbered list of sections)"
+                if self.critique_id is not None
+                else "No critique yet"
+            )
+            self.notify(f"{reason}: ctrl+r asks for one that does.", severity="warning")
             return
         self.save_now()
         before = self.editor.text

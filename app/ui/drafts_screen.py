@@ -274,10 +274,11 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         elif self.saved_at:
             state = f"saved {clock(self.saved_at)}"
         else:
-            state = "empty draft · saved when you type"
+            state = "empty draft · saved as you type"
         row, column = self.editor.cursor_location
+        # Position and count first: a narrow status line cuts the state's words, not "Ln 1,".
         self.query_one("#draft-status", Static).update(
-            f"{state} · {self.words} words · Ln {row + 1}, Col {column + 1}"
+            f"Ln {row + 1}, Col {column + 1} · {self.words} words · {state}"
         )
 
     @on(TextArea.SelectionChanged, "#draft-editor")
@@ -323,7 +324,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         if generation != self._analysis_generation or self._leaving:
             return  # a newer text is being analysed, or the screen is going
         self.sections, self.findings, self.words = sections, findings, words
-        self.outline.show(sections, findings)
+        self.outline.show(sections, findings, words)
         self.update_status()
 
     @on(DraftOutline.JumpTo)

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 
+from app import paths
 from app.ui.dialogs import InputDialog
 from storage.drafts_models import DraftVersion
 from widgets.draft_versions import DiffView, VersionList
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from app.ui.drafts_host import DraftsHost as _Base
 else:
     _Base = object
-
-EXPORT_DIR = "~/aha-drafts"
 
 
 def draft_slug(title: str, draft_id: str) -> str:
@@ -147,7 +146,7 @@ class DraftFileActions(_Base):
         if draft is None:
             self.notify("Nothing to export yet: write something first.", severity="warning")
             return
-        default = f"{EXPORT_DIR}/{draft_slug(draft.title, draft.id)}.md"
+        default = str(paths.exports_dir() / f"{draft_slug(draft.title, draft.id)}.md")
         self.app.push_screen(
             InputDialog("Export the draft as Markdown with front matter to:", default),
             self._export_to,

@@ -9,25 +9,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, HelpPanel, Input
 
 from app.chat import ACTIVE_LEAF, ChatService
 from app.ui.brainstorm_open import brainstorm_menu
 from app.ui.branching import BranchActions
 from app.ui.search_screen import SearchScreen
 from app.ui.session_actions import SessionActions
-from storage import Message, Store
+from storage import Message, StorageError, Store
 from widgets.conversation import Conversation
 from widgets.message_base import MessageView
 from widgets.message_view import AssistantMessage
 from widgets.prompt_input import PromptInput
 from widgets.session_list import SessionList, SessionSidebar
 
+# The preference naming the session on screen ("" for a new, empty one), reopened at start.
+OPEN_SESSION_KEY = "ui.open_session"
+
 
 class MainScreen(SessionActions, BranchActions, Screen[None]):
     CSS_PATH = Path(__file__).parent / "main_screen.tcss"
     BINDINGS = [
         # Escape means the most useful thing for where you are; check_action picks one.
+        Binding("escape", "hide_keys", "Hide keys", id="keys.hide"),
         Binding("escape", "cancel", "Cancel answer", id="conversation.cancel"),
         Binding("escape", "stop_editing", "Stop editing", id="prompt.stop_editing"),
         Binding("escape", "select_message", "Select message", id="conversation.select"),
@@ -80,13 +84,25 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        """Reopen what was on screen when aha last quit (a session, or a new empty one);
+        the most recent session when nothing was recorded or that one is gone."""
+        remembered = self.store.get_preference(OPEN_SESSION_KEY)
         sessions = self.store.list_sessions()
-        if sessions:
+        if remembered and self.store.get_session(remembered) is not None:
+            await self.open_session(remembered)
+        elif sessions and remembered != "":
             await self.open_session(sessions[0].id)
         else:
             await self.conversation.show_thread([])
             self.refresh_sessions()
         self.prompt_box.focus()
+
+    def _remember_open_session(self) -> None:
+        """Best effort: a full or read-only disk must not stop a session from opening."""
+        try:
+            self.store.set_preference(OPEN_SESSION_KEY, self.session_id or "")
+        except StorageError:
+            pass
 
     # Sessions -------------------------------------------------------------------------------
 
@@ -101,11 +117,14 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
     async def open_session(self, session_id: str, select: str | None = None) -> None:
         """Show a session's active thread; `select` focuses and highlights one message."""
         self.session_id = session_id
+        self._remember_open_session()
         self._stop_editing()
         await self.show_active_thread()
         self.refresh_sessions()
         if select is not None:
-            self.conversation.select(select, highlight=True)
+            # After the next refresh: the thread's answers are laid out by then (Markdown
+            # takes a frame), so the hit is scrolled to where it really is, not to 0.
+            self.call_after_refresh(self.conversation.select, select, True)
 
     async def show_active_thread(self) -> None:
         if self.session_id is None:
@@ -136,6 +155,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         if self._busy():
             return
         self.session_id = None
+        self._remember_open_session()
         self._stop_editing()
         await self.conversation.show_thread([])
         self.refresh_sessions()
@@ -154,8 +174,18 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             brainstorm_menu(self.app, self.session_id)
 
     def action_toggle_sidebar(self) -> None:
+        """Ctrl+O reaches the session list from anywhere: shown and focused; pressed again
+        while the list has the focus, hidden, and the prompt box takes the focus back."""
         sidebar = self.query_one(SessionSidebar)
-        sidebar.display = not sidebar.display
+        sessions = sidebar.query_one(SessionList)
+        if sidebar.display and self.focused is sessions:
+            sidebar.display = False
+            self.prompt_box.focus()
+            return
+        sidebar.display = True
+        sessions.focus()
+        if sessions.highlighted is None and sessions.option_count:
+            sessions.highlighted = 0
 
     # Search ---------------------------------------------------------------------------------
 
@@ -176,6 +206,8 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         focused = self.focused
+        if action == "hide_keys":
+            return bool(self.query(HelpPanel))
         if action == "cancel":
             return self.streaming
         if action == "stop_editing":
@@ -208,6 +240,10 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
 
     def action_focus_prompt(self) -> None:
         self.prompt_box.focus()
+
+    def action_hide_keys(self) -> None:
+        """Escape closes the keys panel first (it used to select a message behind it)."""
+        self.app.action_hide_help_panel()
 
     def action_select_message(self) -> None:
         self.conversation.select()

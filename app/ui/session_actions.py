@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from app import paths
 from app.ui.dialogs import ConfirmDialog, InputDialog
 from widgets.session_list import SessionList
 
@@ -65,7 +66,7 @@ class SessionActions(_Base):
             self.app.push_screen(
                 InputDialog(
                     "Export to (.md: active branch as Markdown; .json: the whole tree)",
-                    str(Path.cwd() / export_filename(session.title, session_id)),
+                    str(paths.exports_dir() / export_filename(session.title, session_id)),
                 ),
                 lambda target: self._export(session_id, target),
             )

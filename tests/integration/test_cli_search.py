@@ -23,7 +23,11 @@ def aha(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AHA_HOME": str(home), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -35,7 +39,8 @@ def seed(home: Path) -> dict[str, str]:
         user = store.add_user_message(ml.id, None, "Plan transformer experiments on dropout")
         answer = store.start_assistant(ml.id, user.id, FAST)
         store.finish_assistant(
-            answer.id, MessageStatus.COMPLETE,
+            answer.id,
+            MessageStatus.COMPLETE,
             "Sweep dropout in a transformer, then dropout again at depth.",
             reasoning="invisible musings",
         )
@@ -43,8 +48,7 @@ def seed(home: Path) -> dict[str, str]:
         blog = store.create_session()
         post = store.add_user_message(blog.id, None, "Outline a blog post about routing")
         store.archive_session(blog.id)
-        return {"ml": ml.id, "user": user.id, "answer": answer.id, "blog": blog.id,
-                "post": post.id}
+        return {"ml": ml.id, "user": user.id, "answer": answer.id, "blog": blog.id, "post": post.id}
     finally:
         store.close()
 
@@ -57,14 +61,19 @@ def test_search_prints_title_role_date_and_snippet(aha_home: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 4  # two hits, two lines each
     title = "Plan transformer experiments on dropout"
-    # The answer says "dropout" twice, so it ranks first.
-    assert lines[0].startswith(f"{title} · assistant · ")
+    # The answer says "dropout" twice, so it ranks first. Each header names the session by
+    # the id prefix `aha export` takes.
+    ref = lines[0].split(" · ")[1].removeprefix("session ")
+    assert ids["ml"].startswith(ref) and len(ref) >= 8
+    assert lines[0].startswith(f"{title} · session {ref} · assistant · ")
     assert lines[1].startswith("  ") and lines[1].count("[dropout]") == 2
-    assert lines[2].startswith(f"{title} · user · ")
+    assert lines[2].startswith(f"{title} · session {ref} · user · ")
     assert lines[3] == f"  {title.replace('dropout', '[dropout]')}"
     date = lines[0].rsplit(" · ", 1)[1]
     assert len(date) == 10 and date[4] == "-" and date[7] == "-"
-    assert ids["answer"] not in result.stdout  # ids only in --json
+    assert ids["answer"] not in result.stdout  # message ids only in --json
+    exported = aha(aha_home, "export", ref)
+    assert exported.returncode == 0 and title in exported.stdout, exported.stderr
 
 
 def test_search_json_lines_carry_every_field(aha_home: Path) -> None:
@@ -75,8 +84,15 @@ def test_search_json_lines_carry_every_field(aha_home: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["message_id"] for r in records} == {ids["user"], ids["answer"]}
     assert set(records[0]) == {
-        "message_id", "session_id", "session_title", "role", "snippet", "rank", "created_at",
-        "kind", "draft_id",
+        "message_id",
+        "session_id",
+        "session_title",
+        "role",
+        "snippet",
+        "rank",
+        "created_at",
+        "kind",
+        "draft_id",
     }
     assert {(r["kind"], r["draft_id"]) for r in records} == {("message", None)}
     assert all(r["session_id"] == ids["ml"] for r in records)
@@ -137,5 +153,5 @@ def test_control_sequences_never_reach_stdout(aha_home: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     header, snippet = result.stdout.splitlines()
-    assert header.startswith("evil session · user · ")
+    assert header.startswith("evil session · session ") and " · user · " in header
     assert snippet == "  [payload] red text"

@@ -161,3 +161,29 @@ def test_a_long_history_is_trimmed_from_the_oldest_turn(aha_home: Path) -> None:
     assert second.returncode == 0, second.stderr
     note = json.loads(second.stdout)["answer"]["route_note"] or ""
     assert "context: left out the 2 oldest message(s) to fit the 2,048-token window" in note
+
+
+def test_a_paste_too_long_for_fast_goes_deep_when_deep_answers(
+    aha_home: Path, slow_deep: FakeOpenAI
+) -> None:
+    """19,000 characters routed fast: too long for its 2,048-token window, so it goes to the
+    deep route (which answers) with a note, instead of a raw `ValueError` and a retry that
+    cannot succeed."""
+    slow_deep.script(then=ok("A summary."))
+    env = env_for(
+        aha_home,
+        AHA_ROUTES__DEEP__API_BASE=slow_deep.api_base,
+        AHA_ROUTES__DEEP__MODEL="openai/fake-deep",
+        AHA_ROUTER__THRESHOLD="0.99",  # the router would send it fast
+    )
+    paste = "hi there, " * 1900
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "ask", "--json", "-"],
+        cwd=REPO, env=env, input=paste, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["decision"]["route"] == "fast"
+    answer = record["answer"]
+    assert (answer["route"], answer["content"]) == ("deep", "A summary.")
+    assert "too long for the fast route's 2,048-token window; sent deep" in answer["route_note"]

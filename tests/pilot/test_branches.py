@@ -10,7 +10,7 @@ import pytest
 from app.config import load_settings
 from app.ui.app import AhaApp
 from app.ui.search_screen import SearchScreen
-from storage import MessageStatus, Store
+from storage import MessageStatus, RouteRecord, Store
 from tests.pilot.helpers import answer_ids, main_screen, send, wait_for, wait_for_new_answer
 from widgets.message_view import AssistantMessage, UserMessage
 from widgets.prompt_input import PromptInput
@@ -153,3 +153,46 @@ async def test_search_opens_the_hit_on_its_branch(home: Path) -> None:
         focused = app.focused
         assert isinstance(focused, UserMessage) and focused.message_id == prompt.id
         assert focused.has_class("-highlight")
+
+
+async def test_a_search_hit_in_an_answer_is_scrolled_into_view(home: Path) -> None:
+    """Before, a hit in an answer (not a prompt) opened the right branch but left the view at
+    the top of the session: the answers' Markdown was laid out only after the scroll."""
+    store = Store.open(home / "aha.db")
+    session = store.create_session()
+    parent = None
+    hit_id = ""
+    for number in range(12):
+        user = store.add_user_message(session.id, parent, f"Question {number} about caches?")
+        answer = store.start_assistant(session.id, user.id, RouteRecord("fast", "smol"))
+        body = "\n\n".join(f"- point {i} of answer {number}" for i in range(8))
+        if number == 7:
+            body += "\n\nThe word zanzibar appears only here."
+        store.finish_assistant(answer.id, MessageStatus.COMPLETE, body)
+        parent = answer.id
+        if number == 7:
+            hit_id = answer.id
+    store.create_session()  # the newest session is another one
+    store.close()
+
+    app = AhaApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*"zanzibar")
+        search = app.screen
+        await wait_for(pilot, lambda: search.hits)
+        await pilot.press("enter")
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: screen.session_id == session.id)
+
+        def on_screen() -> bool:
+            focused = app.focused
+            if not isinstance(focused, AssistantMessage) or focused.message_id != hit_id:
+                return False
+            view, port = focused.region, screen.conversation.region
+            return view.y < port.bottom and view.bottom > port.y
+
+        await wait_for(pilot, on_screen, timeout=10)
+        await pilot.pause(0.5)
+        assert on_screen(), "the hit stays on screen once the answers have settled"

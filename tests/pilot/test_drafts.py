@@ -54,6 +54,13 @@ async def test_typing_autosaves_and_shows_outline(home: Path) -> None:
         listed = screen.query_one(DraftList)
         assert listed.option_count == 1
         assert "Why caches lie" in str(listed.get_option_at_index(0).prompt)
+        # One count everywhere (headings included): the outline, the status line, the list
+        # (before, the outline summed the sections' bodies and said 9 words fewer).
+        words = app.store.get_draft(draft_id).words  # type: ignore[union-attr]
+        assert words == 37
+        assert f"· {words} words" in str(outline.border_title)
+        assert f"{words} words" in str(screen.query_one("#draft-status").render())
+        assert f"{words} words" in str(listed.get_option_at_index(0).prompt)
 
 
 async def test_choosing_an_outline_entry_moves_the_cursor(home: Path) -> None:
@@ -230,3 +237,24 @@ async def test_command_palette_opens_drafts_and_runs_draft_commands(home: Path) 
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen), timeout=5)
         assert [v.body for v in app.store.list_versions(screen.draft_id or "")] == [POST]
+
+
+async def test_ctrl_t_is_in_the_footer_and_says_why_it_cannot_apply(home: Path) -> None:
+    """Before, Ctrl+T was hidden from the footer and did nothing visible without a proposed
+    outline; now it is offered and explains itself."""
+    notes: list[str] = []
+
+    class NotedApp(AhaApp):
+        def notify(self, message: str, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+            notes.append(str(message))
+            super().notify(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app = NotedApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, app)
+        await type_text(pilot, POST)
+        await wait_saved(pilot, app, POST)
+        assert "apply_outline" in {b.binding.action for b in screen.active_bindings.values()}
+        assert screen.check_action("apply_outline", ()) is True
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: any("No critique yet" in n for n in notes), timeout=5)

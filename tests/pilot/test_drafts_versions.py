@@ -71,7 +71,8 @@ async def test_export_writes_front_matter_to_the_chosen_path(home: Path, tmp_pat
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), timeout=5)
         field = app.screen.query_one("#dialog-input")
-        assert field.value.endswith("aha-drafts/notes.md")  # type: ignore[attr-defined]
+        # One export folder for everything: AHA_HOME/exports here (the documents folder else).
+        assert field.value == str(home / "exports" / "notes.md")  # type: ignore[attr-defined]
         field.value = str(target)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_for(pilot, target.exists, timeout=5)

@@ -52,6 +52,33 @@ async def test_filter_as_you_type(app: AhaApp) -> None:
         await wait_for(pilot, lambda: listed(app) == ["Bread baking"], timeout=5)
 
 
+async def test_enter_in_the_filter_opens_the_first_match(app: AhaApp) -> None:
+    """Before, Enter after typing a filter opened nothing (only Down, then Enter, did)."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await pilot.pause()
+        screen.query_one("#session-filter").focus()
+        await pilot.press(*"bread")
+        await wait_for(pilot, lambda: listed(app) == ["Bread baking"], timeout=5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.sub_title == "Bread baking", timeout=5)
+
+
+async def test_ctrl_o_reaches_the_session_list_from_the_prompt(app: AhaApp) -> None:
+    """The list is one key away (Ctrl+O, shown in the footer), not behind every message."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        sessions = screen.query_one(SessionList)
+        await wait_for(pilot, lambda: app.focused is screen.prompt_box, timeout=5)
+        await pilot.press("ctrl+o")
+        assert app.focused is sessions and sessions.highlighted is not None
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: screen.sub_title == "Bread baking", timeout=5)
+        await pilot.press("ctrl+o", "ctrl+o")  # again from the prompt box, then hide
+        assert sessions.parent is not None and not sessions.parent.display
+        assert app.focused is screen.prompt_box
+
+
 async def test_rename_archive_and_delete(app: AhaApp, home: Path) -> None:
     """r renames through a dialog, a archives (A shows archived), d deletes after a yes."""
     async with app.run_test(size=SIZE) as pilot:
