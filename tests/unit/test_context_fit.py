@@ -51,3 +51,24 @@ def test_invalid_utf8_is_replaced_and_counted() -> None:
     text, replaced = repair_text(raw)
     assert (text, replaced) == ("caf\ufffd and \ufffd\ufffd", 3)
     assert repair_text("fine") == ("fine", 0)
+
+
+def test_a_continuation_gets_the_space_the_model_left_out() -> None:
+    from app.chat import _joined
+
+    assert _joined("her tail.", "Luna's") == " Luna's"
+    assert _joined("her tail.", " Luna's") == " Luna's"
+    assert _joined("half a wo", "rd") == "rd"  # inside a cut word: never a space
+    assert _joined("ends with space ", "Next") == "Next"
+    assert _joined("", "Start") == "Start"
+
+
+def test_a_plan_heading_is_the_first_sentence_whole() -> None:
+    from types import SimpleNamespace
+
+    from app.brainstorm.plan import plan_heading
+
+    problem = "Detect label noise in a dataset of ten thousand images taken by phones. Fast."
+    heading = plan_heading(SimpleNamespace(problem=problem))  # type: ignore[arg-type]
+    assert heading == f"Plan: {problem.split(' Fast.')[0]}"
+    assert "…" not in heading
