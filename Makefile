@@ -42,8 +42,10 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/aha $(ARGS)
 
-# pytest exits 5 when it collected nothing: that is a failure, never a silent pass.
+# The layers first (import-linter's contracts in pyproject.toml), then the suite. pytest exits
+# 5 when it collected nothing: that is a failure, never a silent pass.
 test: install-test
+	$(VENV)/bin/lint-imports
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc

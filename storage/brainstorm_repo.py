@@ -73,9 +73,6 @@ class BrainstormRepo(StoreBase):
         )
         return [Brainstorm.from_row(r) for r in rows]
 
-    def set_brainstorm_stage(self, session_id: str, stage: str) -> None:
-        self._touch_brainstorm(session_id, "stage = ?", (stage,))
-
     def set_problem(self, session_id: str, problem: str) -> None:
         if not problem.strip():
             raise BrainstormError("the problem statement cannot be empty")

@@ -17,10 +17,6 @@ class MessageStatus(StrEnum):
     INTERRUPTED = "interrupted"
     ERROR = "error"
 
-    @property
-    def is_final(self) -> bool:
-        return self is not MessageStatus.STREAMING
-
 
 @dataclass(frozen=True, slots=True)
 class Session:

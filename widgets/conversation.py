@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
-from storage import Message
+from storage.models import Message
 from widgets.message_base import MessageView
 from widgets.message_view import AssistantMessage, UserMessage
 

@@ -178,8 +178,8 @@ class FlatMarkdown(Markdown):
     """The stock `Markdown` widget, with lists drawn by one widget each where they can be.
 
     It posts no table of contents: an answer has no use for one, and the stock widget posts it
-    after every append, up to the app, where handling it held up keys typed meanwhile by
-    30-70 ms while an answer streamed."""
+    after every append, up to the app, where handling it held up keys typed while an answer
+    streamed."""
 
     BLOCKS = {
         **Markdown.BLOCKS,

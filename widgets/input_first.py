@@ -2,8 +2,8 @@
 
 A key crosses three message queues (the app's, the screen's, the focused widget's) and then
 waits for a frame. The event loop runs one piece of each ready task per pass, so behind a busy
-stream every hop waits for a piece of streaming work (about 10 ms on slow cores), and a key
-typed while a long answer streamed took 50-150 ms to show. Streaming work therefore pauses at
+stream every hop waits for a piece of streaming work, and a key typed while a long answer
+streamed was late to show (`make bench` streaming: key-to-screen). Streaming work pauses at
 its steps (`let_input_through`) while input is on its way, and until the frame that shows it.
 
 Input is seen two ways: queued for one of the three (their queues are read directly: Textual

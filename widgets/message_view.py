@@ -12,7 +12,7 @@ from textual.widgets import Static
 from app.backend.budget import TIME_LIMIT_NOTE
 from app.backend.usage import usage_line
 from app.router.cascade import split_weak_note
-from storage import Message, MessageStatus
+from storage.models import Message, MessageStatus
 from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
 from widgets.segment_stream import SegmentStream

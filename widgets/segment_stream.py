@@ -20,11 +20,10 @@ if TYPE_CHECKING:
 # step waits until the screen has drawn this one (`SegmentStream._after_next_frame`).
 FRAME_S = 1 / 60
 STEP_BUDGET_S = 0.015
-"""15 ms: drawing is done apart, in bounded rounds (widgets.live_tail), and the screen's own
-pass is a few milliseconds, so a step and the frame after it stay well under 50 ms. With lists
-drawn by one widget (widgets.flat_lists) a 7,000-token answer absorbs at about 5,000 tok/s
-either way; at 22 ms the worst stall came close to 50 ms (45-48 ms) and now and then over it
-once keys were typed meanwhile."""
+"""Small enough that a step and the frame drawn after it stay well inside what a typist
+notices (drawing is done apart, in bounded rounds: widgets.live_tail), large enough that a long
+answer is absorbed far faster than any model streams; a larger budget let the worst stall
+approach a noticeable pause once keys were typed meanwhile (`make bench` streaming)."""
 STEP_CHARS = 300  # the first step's size, before the pace is known
 STEP_CHARS_RANGE = (150, 1200)
 DRAW_EVERY_S = 0.1

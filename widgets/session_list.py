@@ -13,7 +13,7 @@ from textual.widgets import Input
 from textual.widgets.option_list import Option
 
 from app.sanitize import one_line
-from storage import Session
+from storage.models import Session
 from widgets.record_list import RecordList
 
 UNTITLED = "New session"

@@ -87,10 +87,6 @@ def keyring_usable() -> tuple[bool, str]:
     return name not in ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"), name
 
 
-def keyring_backend_name() -> str:
-    return keyring_usable()[1]
-
-
 def keyring_get(username: str) -> str | None:
     """The keyring entry aha/`username`, or None when there is none or no keyring at all."""
     try:

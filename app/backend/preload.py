@@ -1,14 +1,11 @@
 """Load the fast route's in-process model in the background, ahead of the first answer.
 
 Loading a GGUF is mostly C code that releases the GIL, so it overlaps well with what start-up
-still has to do (imports, opening the database, routing). Used by the TUI after its first frame
-and by `aha ask` right after the config is read. A failure here is silent: the answer's own
-load reports it properly.
+still has to do (imports, opening the database, routing). Used by the TUI after its first
+frame. A failure here is silent: the answer's own load reports it properly.
 """
 
 from __future__ import annotations
-
-import threading
 
 from app.config import Settings
 
@@ -26,13 +23,3 @@ def preload_fast_model(settings: Settings) -> None:
         LlamaCppEngine(config).warm_up()
     except Exception:  # noqa: BLE001 - the real load, when answering, reports the problem
         return
-
-
-def start_preload(settings: Settings) -> threading.Thread | None:
-    if not settings.ui.preload_model:
-        return None
-    thread = threading.Thread(
-        target=preload_fast_model, args=(settings,), name="aha-preload", daemon=True
-    )
-    thread.start()
-    return thread

@@ -70,14 +70,14 @@ def run_route(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_eval(argv: list[str]) -> int:
     """`aha route eval DATA`: aha's router and baselines on labelled prompts (eval_cli.py)."""
-    from app.router.eval_cli import main
+    from app.router.lab.eval_cli import main
 
     return main(argv)
 
 
 def run_train(argv: list[str]) -> int:
-    """`aha route train`: retrain app/router/weights.json (see app/router/train.py)."""
-    from app.router.train import main
+    """`aha route train`: retrain app/router/weights.json (see app/router/lab/train.py)."""
+    from app.router.lab.train import main
 
     return main(argv)
 

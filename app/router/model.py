@@ -1,7 +1,7 @@
 """The router's weights: hand-made feature weights plus a sparse linear model over hashed n-grams.
 
 Why here and pure standard library: ``Router()`` loads these weights on the way to every answer, so
-this module must not import numpy (training lives in ``train.py``). The committed
+this module must not import numpy (training lives in ``lab/train.py``). The committed
 ``weights.json`` is read once per process and cached; if it is missing or unreadable the router
 falls back, silently, to the hand-set v0 weights in ``scorer.py``.
 
@@ -95,7 +95,8 @@ class SparseWeights:
     """The n-gram weights as two sorted arrays, looked up by bisection.
 
     Stored as base64 of little-endian uint32 buckets and float32 weights: decoding that is a
-    copy, where parsing 80k JSON numbers and building a dict cost the first decision ~40 ms.
+    copy, where parsing tens of thousands of JSON numbers into a dict delayed the first
+    decision noticeably (`make bench` router section).
     """
 
     def __init__(self, buckets: array[int], weights: array[float]) -> None:
@@ -103,7 +104,7 @@ class SparseWeights:
 
     @classmethod
     def decode(cls, ngram: dict[str, Any]) -> SparseWeights:
-        """Check the arrays against the digest written with them (train.py writes them sorted
+        """Check the arrays against the digest written with them (lab/train.py writes them sorted
         and finite), instead of re-validating 80k values on every start."""
         raw_buckets = base64.b64decode(ngram["buckets_b64"], validate=True)
         raw_weights = base64.b64decode(ngram["weights_b64"], validate=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.router import RouteDecision, Router
-from app.router.evaluate import auroc
+from app.router.lab.evaluate import auroc
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -156,7 +156,7 @@ def test_auroc_hand_made() -> None:
 
 def test_import_stays_light() -> None:
     code = (
-        "import sys, app.router, app.router.evaluate\n"
+        "import sys, app.router, app.router.lab.evaluate\n"
         "heavy = [m for m in ('textual', 'litellm', 'llama_cpp') "
         "if any(k == m or k.startswith(m + '.') for k in sys.modules)]\n"
         "print(','.join(heavy))\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.router import eval_baselines as bl
-from app.router.eval_aha import run_aha
-from app.router.eval_data import EvalSet, Item
+from app.router.lab import eval_baselines as bl
+from app.router.lab.eval_aha import run_aha
+from app.router.lab.eval_data import EvalSet, Item
 
 pytest.importorskip("numpy")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.router import eval_metrics as em
-from app.router.eval_data import DataError, load
+from app.router.lab import eval_metrics as em
+from app.router.lab.eval_data import DataError, load
 
 # Four prompts: the weak model fails the first two, the strong one answers all.
 # All-weak quality 0.5, all-strong 1.0: each of the first two recovers half the gap.

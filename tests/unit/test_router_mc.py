@@ -10,7 +10,7 @@ import pytest
 from app.router.model import is_multiple_choice, load
 from app.router.scorer import Router
 
-train = pytest.importorskip("app.router.train")
+train = pytest.importorskip("app.router.lab.train")
 
 MC = "Which is a prime?\nA. {a}\nB. 4\nC. 6\nD. 8\nAnswer:"
 

@@ -11,11 +11,11 @@ import pytest
 
 from app.router import Router
 from app.router import model as router_model
-from app.router.evaluate import apgr, auroc
+from app.router.lab.evaluate import apgr, auroc
 from app.router.scorer import BIAS, WEIGHTS
 
 np = pytest.importorskip("numpy")
-train = pytest.importorskip("app.router.train")
+train = pytest.importorskip("app.router.lab.train")
 
 
 def _synthetic(n: int = 120) -> list[tuple[str, float, float]]:

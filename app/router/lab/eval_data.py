@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.router import evaluate as ev
+from app.router.lab import evaluate as ev
 
 
 class DataError(ValueError):

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.router import evaluate as ev
-from app.router.eval_data import EvalSet, Item
+from app.router.lab import evaluate as ev
+from app.router.lab.eval_data import EvalSet, Item
 from app.router.model import get_model
 from app.router.scorer import Router
 
@@ -63,7 +63,7 @@ def _key(prompt: str) -> str:
 
 def fit_router(items: Sequence[Item], workdir: Path) -> Router:
     """A router trained on ``items`` with ``aha route train``'s code and settings."""
-    from app.router import train as tr  # numpy: only when retraining
+    from app.router.lab import train as tr  # numpy: only when retraining
 
     records = [(it.prompt, it.weak, it.strong) for it in items]
     data = tr.build(records, [it.needs_deep for it in items])
@@ -101,7 +101,7 @@ def run_aha(
     overlap = len(training or []) - len(pool)
     label = str(weights) if weights else "committed weights"
     if folds > 1:
-        from app.router.train import folds as split
+        from app.router.lab.train import folds as split
 
         scores = [0.0] * len(prompts)
         latencies: list[float] = []

@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.router import eval_baselines as bl
-from app.router.eval_aha import run_aha, trained_on, training_items
-from app.router.eval_data import DataError, EvalSet, load
-from app.router.eval_metrics import summary
+from app.router.lab import eval_baselines as bl
+from app.router.lab.eval_aha import run_aha, trained_on, training_items
+from app.router.lab.eval_data import DataError, EvalSet, load
+from app.router.lab.eval_metrics import summary
 
 COLUMNS = (
     ("AUROC", "auroc", "{:.3f}"),

@@ -25,10 +25,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.router.lab.train_data import FEATURES, Data
 from app.router.model import N_BUCKETS
 from app.router.scorer import BIAS as V0_BIAS
 from app.router.scorer import WEIGHTS as V0_WEIGHTS
-from app.router.train_data import FEATURES, Data
 
 L2_FEATURES = 3e-2
 """Pull of the hand-made feature weights towards v0 (per unit of the class-balanced mean loss)."""

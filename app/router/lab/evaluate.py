@@ -4,7 +4,7 @@ Why: every router change should be measured the same way, on held-out public dat
 *needs deep* when the weak model (Mixtral-8x7B) failed and the strong one (GPT-4) succeeded; the
 router's score should rank those prompts first, so the headline number is AUROC.
 
-Run ``python -m app.router.evaluate [DATA_DIR]`` to print the AUROC of router v0 on each set.
+Run ``python -m app.router.lab.evaluate [DATA_DIR]`` to print the AUROC of router v0 on each set.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def data_dir(root: str | Path | None = None) -> Path:
         return Path(root)
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]  # app/router/lab/ -> the repository
     for candidate in (repo / "shared" / "routing-data", repo.parent / "shared" / "routing-data"):
         if candidate.is_dir():
             return candidate

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.router import evaluate as ev
-from app.router.fit import (  # re-exported: train.fit is what callers know
+from app.router.lab import evaluate as ev
+from app.router.lab.fit import (  # re-exported: train.fit is what callers know
     EXAM_L2_FEATURES,
     EXAM_L2_NGRAMS,
     ITERATIONS,
@@ -33,13 +33,13 @@ from app.router.fit import (  # re-exported: train.fit is what callers know
     fit,
     v0_logits,
 )
+from app.router.lab.train_data import FEATURES, Data, build, concat
 from app.router.model import (
     FORMAT_VERSION,
     N_BUCKETS,
     WEIGHTS_PATH,
     SparseWeights,
 )
-from app.router.train_data import FEATURES, Data, build, concat
 
 FOLDS = 5
 SEED = 0

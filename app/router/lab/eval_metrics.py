@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.router import evaluate as ev
+from app.router.lab import evaluate as ev
 
 Curve = list[tuple[float, float]]
 
