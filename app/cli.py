@@ -34,6 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-tokens", type=int, help="cap the answer's length for this call")
     ask.add_argument("--temperature", type=float, help="sampling temperature for this call")
     ask.add_argument("--thinking", action="store_true", help="also print reasoning to stderr")
+    ask.add_argument(
+        "--check",
+        action="store_true",
+        help="run the answer's Python code against its tests in the sandbox; repair failures",
+    )
+    ask.add_argument(
+        "--samples",
+        type=int,
+        metavar="N",
+        help="draw N answers and count how many agree on the final result (escalates below"
+        " checks.min_agreement)",
+    )
+    ask.add_argument(
+        "--allow-unsandboxed",
+        action="store_true",
+        help="with --check, where no sandbox works: run the tests anyway (own process, limits)",
+    )
 
     route = commands.add_parser(
         "route",

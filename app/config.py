@@ -111,6 +111,28 @@ class UIConfig(BaseModel):
     preload_model: bool = True
 
 
+class ChecksConfig(BaseModel):
+    """Answers that check themselves (app/checks/): code run against its tests in the sandbox,
+    repair rounds, agreement across samples."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # "auto": an answer holding Python code and tests is checked as soon as it is complete;
+    # "key": only when asked (`t` on the answer, `aha ask --check`).
+    run: Literal["auto", "key"] = "key"
+    # Rounds of "here is the failure, fix it" on the same route before giving up (or asking
+    # deep, following router.escalate).
+    max_repairs: int = Field(default=2, ge=0, le=5)
+    # Caps on the code under check (app/checks/sandbox.py).
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
+    memory_mib: int = Field(default=512, ge=64, le=16384)
+    processes: int = Field(default=32, ge=1, le=1024)
+    # Samples drawn to measure agreement on a short final result (1: off).
+    samples: int = Field(default=1, ge=1, le=10)
+    # Below this share of samples agreeing, the answer escalates to deep (router.escalate).
+    min_agreement: float = Field(default=0.67, ge=0.0, le=1.0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AHA_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -119,6 +141,7 @@ class Settings(BaseSettings):
     router: RouterConfig = Field(default_factory=RouterConfig)
     routes: dict[str, RouteConfig] = Field(default_factory=default_routes)
     ui: UIConfig = Field(default_factory=UIConfig)
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
 
     @field_validator("routes", mode="before")
     @classmethod

@@ -51,6 +51,8 @@ def rich_database(path: Path) -> None:
     store.update_critique(critique.id, content="Tighten the intro.", status="done")
     board = store.create_brainstorm("Why does my loss spike at step 10k?")
     store.add_ideas(board.session_id, None, [("Warm-up too short", "raise it"), ("LR", "")])
+    store.add_check(session.id, last.id, 0, "tests", "failed", 2, 1, "FAILED assert f(2) == 4",
+                    0.3, True)  # fmt: skip
     store.close()
 
 

@@ -359,3 +359,33 @@ def m007_brainstorm(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@migrations()
+def m008_checks(db: Database) -> None:
+    """Checks of answers (app/checks/): each run of an answer's code against its tests, kept
+    apart from the answer's content (a check never rewrites what the model said). `round` is
+    0 for the first answer and counts the repair rounds after it; `answer_id` is the answer
+    whose code ran."""
+    db["checks"].create(
+        {
+            "id": str,
+            "session_id": str,
+            "answer_id": str,
+            "round": int,
+            "kind": str,  # "tests"
+            "status": str,  # passed, failed, timeout, error, blocked
+            "passed": int,
+            "failed": int,
+            "output": str,
+            "seconds": float,
+            "sandboxed": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"id", "session_id", "answer_id", "kind", "status", "created_at"},
+        defaults={"round": 0, "passed": 0, "failed": 0, "output": "", "sandboxed": 1},
+        foreign_keys=[("session_id", "sessions", "id"), ("answer_id", "messages", "id")],
+    )
+    db["checks"].create_index(["answer_id"])
+    db["checks"].create_index(["session_id", "created_at"])

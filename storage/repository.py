@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.brainstorm_repo import BrainstormRepo
+from storage.checks_repo import ChecksRepo
 from storage.db import connect
 from storage.drafts_repo import DraftsRepo
 from storage.messages_repo import MessagesRepo, RouteRecord
@@ -29,6 +30,7 @@ class Store(
     RoutingRepo,
     DraftsRepo,
     BrainstormRepo,
+    ChecksRepo,
 ):
     """Sessions, messages and drafts in one SQLite database."""
 

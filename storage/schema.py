@@ -15,4 +15,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m005_route_feedback",
     "m006_drafts",
     "m007_brainstorm",
+    "m008_checks",
 )

@@ -55,6 +55,11 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
     failed = await _print_turn(service, turn, args)
     final = turn.final
     assert final is not None
+    if _wants_check(service, args):
+        return await _check(service, turn, args, failed)
+    samples = args.samples if getattr(args, "samples", None) else service.settings.checks.samples
+    if samples > 1 and final.status is MessageStatus.COMPLETE:
+        return await _samples(service, turn, args, samples)
     escalated: Turn | None = None
     weak = service.escalation_offer(final)
     if weak and service.settings.router.escalate == "auto":
@@ -91,6 +96,120 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
         sys.stderr.write(f"aha: {failed}\n")
     last = escalated.final if escalated is not None and escalated.final is not None else final
     return 0 if last.status is MessageStatus.COMPLETE else 1
+
+
+def _wants_check(service: ChatService, args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "check", False)) or service.settings.checks.run == "auto"
+
+
+async def _check(
+    service: ChatService, turn: Turn, args: argparse.Namespace, failed: str | None
+) -> int:
+    """`aha ask --check`: the answer's code against its tests in the sandbox, repair rounds
+    and escalation streamed like the answer (stdout) with a line per step (stderr)."""
+    from app.checks.service import Checker
+
+    answer = turn.final
+    assert answer is not None
+    if answer.status is not MessageStatus.COMPLETE:
+        if failed:
+            sys.stderr.write(f"aha: {failed}\n")
+        return 1
+
+    async def show(step: Turn, label: str) -> None:
+        if not args.json:
+            sys.stderr.write(f"aha: {label}\n")
+            sys.stdout.write("\n")  # a blank line between two answers
+        await _print_turn(service, step, args)
+
+    checker = Checker(service, show, allow_unsandboxed=args.allow_unsandboxed)
+    outcome = await checker.check(answer)
+    if not args.json:
+        for check in outcome.rounds:
+            sys.stderr.write(f"[check · {check.result.badge} · {check.answer.route}]\n")
+        if outcome.note:
+            sys.stderr.write(f"aha: {outcome.note}\n")
+        if outcome.rounds and outcome.rounds[-1].result.status == "blocked":
+            sys.stderr.write(
+                "aha: --allow-unsandboxed runs them without a sandbox (own process, limits)\n"
+            )
+    final = outcome.final or answer
+    if args.json:
+        session = service.store.get_session(turn.session_id)
+        record: dict[str, object] = {
+            "session": {"id": turn.session_id, "title": session.title if session else ""},
+            "prompt": turn.user.to_dict(),
+            "answer": final.to_dict(),
+            "decision": turn.decision.to_dict(),
+            "weak": turn.weak,
+            "checks": [check.to_dict() for check in outcome.rounds],
+            "first_answer": answer.to_dict(),
+        }
+        if outcome.escalated_from is not None:
+            record["escalated_from"] = outcome.escalated_from.to_dict()
+        if outcome.tests_answer is not None:
+            record["tests_answer"] = outcome.tests_answer.to_dict()
+        if outcome.note:
+            record["check_note"] = outcome.note
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    if not outcome.rounds:
+        return 0  # nothing to check: the answer stands as it is
+    return 0 if outcome.passed else 1
+
+
+async def _samples(service: ChatService, turn: Turn, args: argparse.Namespace, count: int) -> int:
+    """`aha ask --samples N`: N answers on the answering route (each a stored sibling), how
+    many agree on the final result, the majority shown; below checks.min_agreement, deep is
+    asked once (router.escalate)."""
+    from app.checks.agree import agreement, majority_index
+
+    first = turn.final
+    assert first is not None
+    answers = [first]
+    for number in range(2, count + 1):
+        if not args.json:
+            sys.stderr.write(f"aha: sample {number} of {count}…\n")
+            sys.stderr.flush()
+        sibling = await service.begin_answer(turn.user, force_route=turn.route)
+        async with aclosing(service.stream_turn(sibling)) as events:
+            async for _ in events:
+                pass
+        if sibling.final is not None and sibling.final.status is MessageStatus.COMPLETE:
+            answers.append(sibling.final)
+    agreed = agreement([a.content for a in answers] + [""] * (count - len(answers)))
+    shown = answers[majority_index(agreed)]
+    service.store.set_active_leaf(turn.session_id, shown.id)
+    escalated = None
+    low = agreed.share < service.settings.checks.min_agreement
+    if low and turn.route == "fast" and service.settings.router.escalate == "auto":
+        problem = await service.escalation_problem(shown)
+        if problem is None:
+            if not args.json:
+                sys.stderr.write(f"aha: only {agreed.badge}; asking deep\n\n")
+            deep = await service.escalate(shown)
+            await _print_turn(service, deep, args)
+            escalated, shown = shown, deep.final or shown
+    if args.json:
+        session = service.store.get_session(turn.session_id)
+        record: dict[str, object] = {
+            "session": {"id": turn.session_id, "title": session.title if session else ""},
+            "prompt": turn.user.to_dict(),
+            "answer": shown.to_dict(),
+            "decision": turn.decision.to_dict(),
+            "weak": turn.weak,
+            "agreement": agreed.to_dict(),
+            "samples": [a.to_dict() for a in answers],
+        }
+        if escalated is not None:
+            record["escalated_from"] = escalated.to_dict()
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    else:
+        what = f" on {agreed.result!r}" if agreed.result else " (no final result found)"
+        sys.stderr.write(f"[agree · {agreed.badge}{what}]\n")
+        if shown is not first and escalated is None:
+            sys.stderr.write("aha: the majority answer differs from the one above:\n\n")
+            sys.stdout.write(shown.content + "\n")
+    return 0 if shown.status is MessageStatus.COMPLETE else 1
 
 
 async def _print_turn(service: ChatService, turn: Turn, args: argparse.Namespace) -> str | None:
