@@ -311,6 +311,7 @@ def main() -> int:
         f"aha bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
         f"AHA_HOME under {ROOT} (removed at exit)"
     )
+    from scripts.bench_checks import checks_bench
     from scripts.bench_drafts import drafts_bench
     from scripts.bench_engines import engines_bench
     from scripts.bench_router import router
@@ -326,6 +327,7 @@ def main() -> int:
         "engines": engines_bench,
         "streaming": streaming_bench,
         "drafts": drafts_bench,
+        "checks": checks_bench,
     }
     # `python -m scripts.bench ask` runs one section; `make bench SECTIONS=ask,router` two.
     chosen = [name for arg in sys.argv[1:] for name in arg.split(",") if name] or list(sections)

@@ -95,6 +95,8 @@ class AssistantMessage(MessageView):
         self.body = StreamingMarkdown(content)
         self.waiting = Static("", classes="waiting")
         self.status = Static("", classes="status", markup=False)
+        self.check_badge = ""  # the last check's result, shown on the status line
+        self._final_message: Message | None = None
         self._stream: SegmentStream | None = None
         self._started = time.monotonic()
         self._first_text_at: float | None = None
@@ -125,7 +127,38 @@ class AssistantMessage(MessageView):
         Binding("d", "ask_deep", "Ask deep", id="message.ask_deep"),
         Binding("o", "overkill", "Overkill", id="message.overkill"),
         Binding("D", "to_draft", "To draft", id="message.to_draft"),
+        Binding("t", "check", "Check code", id="message.check"),
+        Binding("T", "check_output", "Check output", id="message.check_output"),
     ]
+
+    class Check(TextualMessage):
+        """Run this answer's Python code against its tests in the sandbox (and repair)."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    class CheckOutput(TextualMessage):
+        """Show the output of this answer's last check."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    def action_check(self) -> None:
+        if self.message_id is not None and self.status_value is MessageStatus.COMPLETE:
+            self.post_message(self.Check(self.message_id))
+
+    def action_check_output(self) -> None:
+        if self.message_id is not None and self.check_badge:
+            self.post_message(self.CheckOutput(self.message_id))
+
+    def show_check(self, badge: str) -> None:
+        """Put a check's result (`tests 3/5 passed · 0.4 s`) on the status line."""
+        self.check_badge = badge
+        if self._final_message is not None:
+            self.show_final(self._final_message)
+        self.refresh_bindings()
 
     class ToDraft(TextualMessage):
         """Append this answer (or the text selected in it) to a new or existing draft."""
@@ -192,6 +225,10 @@ class AssistantMessage(MessageView):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "ask_deep":
             return self.offers_deep
+        if action == "check":
+            return self.message_id is not None and self.status_value is MessageStatus.COMPLETE
+        if action == "check_output":
+            return bool(self.check_badge)
         if action == "overkill":
             return self.offers_overkill
         if action in ("regenerate", "continue") and (
@@ -288,6 +325,7 @@ class AssistantMessage(MessageView):
             self.show_final(message)
 
     def show_final(self, message: Message) -> None:
+        self._final_message = message
         status = message.status
         self.status_value = status
         self.weak = split_weak_note(message.route_note)[1]
@@ -302,6 +340,8 @@ class AssistantMessage(MessageView):
             if self.weak:
                 hint = " · d ask deep" if self.offers_deep else ""
                 line = f"weak: {', '.join(self.weak)}{hint} · {line}"
+            if self.check_badge:
+                line = f"{self.check_badge} · T output · {line}"
             self.status.update(line)
         elif status is MessageStatus.CANCELLED:
             self.status.update("cancelled · the partial answer is kept · c continue · r retry")

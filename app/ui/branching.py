@@ -69,7 +69,9 @@ class BranchActions(_Base):
             box.text = prompt
         self.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
 
-    async def _run_turn(self, begin: Callable[[], Awaitable[Turn]]) -> None:
+    async def _run_turn(
+        self, begin: Callable[[], Awaitable[Turn]], escalate: bool = True
+    ) -> None:
         """Start a turn, stream it into a new answer view, and leave the tree consistent
         whatever happens (completion, failure, or Escape at any point)."""
         conversation = self.conversation
@@ -112,11 +114,71 @@ class BranchActions(_Base):
             self.refresh_sessions()
         # Completed (not cancelled, not crashed): with escalate = "auto", a weak fast answer
         # is asked again on the deep route at once, as a sibling, in this same worker.
-        weak = self.chat.escalation_offer(turn.final if turn is not None else None)
+        if not escalate or turn is None or turn.final is None:
+            return
+        auto_check = self.chat.settings.checks.run == "auto"
+        if auto_check and turn.final.status is MessageStatus.COMPLETE and "```" in turn.final.content:
+            # [checks] run = "auto": an answer with code is checked as soon as it is complete.
+            self._set_streaming(True)
+            await self._check_answer(turn.final.id)
+            return
+        weak = self.chat.escalation_offer(turn.final)
         if weak and turn.final is not None and self.chat.settings.router.escalate == "auto":
             self.notify(f"fast answer looked weak ({', '.join(weak)}); asking deep")
             self._set_streaming(True)
             await self._escalate(turn.final)
+
+    # Checks: an answer's code against its tests, repair rounds --------------------------------
+
+    async def on_assistant_message_check(self, event: AssistantMessage.Check) -> None:
+        if self._busy():
+            return
+        self.start_answer(self._check_answer(event.message_id))
+
+    def on_assistant_message_check_output(self, event: AssistantMessage.CheckOutput) -> None:
+        checks = self.store.checks_of(event.message_id)
+        if not checks:
+            return
+        from app.ui.check_output import CheckOutputScreen
+
+        self.app.push_screen(CheckOutputScreen(checks[-1]))
+
+    async def _check_answer(self, answer_id: str) -> None:
+        """In the stream worker: check, then repair and escalate as the checker decides;
+        each new turn is shown like any answer, each result on its answer's status line."""
+        from app.checks.run import BLOCKED
+        from app.checks.service import Checker
+
+        answer = self.store.get_message(answer_id)
+        if answer is None:
+            self._set_streaming(False)
+            return
+
+        async def show(turn: Turn, label: str) -> None:
+            self.notify(f"Check: {label}…", timeout=4)
+
+            async def begun() -> Turn:
+                return turn
+
+            await self._run_turn(begun, escalate=False)
+            self._set_streaming(True)
+
+        try:
+            self.notify("Checking the code against its tests in the sandbox…", timeout=4)
+            outcome = await Checker(self.chat, show).check(answer)
+        finally:
+            self._set_streaming(False)
+        for check in outcome.rounds:
+            view = self.conversation.view_of(check.answer.id)
+            if isinstance(view, AssistantMessage):
+                view.show_check(check.result.badge)
+        if outcome.rounds and outcome.rounds[-1].result.status == BLOCKED:
+            self.notify(outcome.rounds[-1].result.output, severity="warning", timeout=10)
+        elif outcome.note:
+            self.notify(outcome.note, severity="warning" if not outcome.passed else "information")
+        elif outcome.rounds:
+            last = outcome.rounds[-1]
+            self.notify(f"{last.result.badge} ({last.answer.route})")
 
     # The cascade: ask a weak fast answer again on the deep route ----------------------------
 
