@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
         help="run the answer's Python code against its tests in the sandbox; repair failures",
     )
     ask.add_argument(
+        "--by",
+        type=_duration,
+        metavar="TIME",
+        help="a deadline (30s, 2m): fast answers at once, deep works meanwhile; at TIME the"
+        " best answer so far is final",
+    )
+    ask.add_argument(
         "--samples",
         type=int,
         metavar="N",
@@ -170,6 +177,19 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _duration(text: str) -> float:
+    """argparse type for `ask --by`: seconds, with an optional s/m suffix ("30s", "2m")."""
+    value = text.strip().lower()
+    scale = 60.0 if value.endswith("m") else 1.0
+    try:
+        seconds = float(value.rstrip("sm")) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 30s or 2m)") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return seconds
 
 
 def _positive_days(text: str) -> float:

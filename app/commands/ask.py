@@ -48,6 +48,8 @@ def badge_line(route: str, model: str, reasons: tuple[str, ...], note: str | Non
 
 
 async def _ask(service: ChatService, session_id: str, prompt: str, args: argparse.Namespace) -> int:
+    if getattr(args, "by", None):
+        return await _by_deadline(service, session_id, prompt, args)
     try:
         turn = await service.begin_turn(session_id, prompt, force_route=args.route)
     except StorageError as exc:  # the prompt, or its answer's row, could not be written
@@ -96,6 +98,44 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
         sys.stderr.write(f"aha: {failed}\n")
     last = escalated.final if escalated is not None and escalated.final is not None else final
     return 0 if last.status is MessageStatus.COMPLETE else 1
+
+
+async def _by_deadline(
+    service: ChatService, session_id: str, prompt: str, args: argparse.Namespace
+) -> int:
+    """`aha ask --by 30s`: fast streams at once, deep works meanwhile; the best by the
+    deadline is final (deep's text printed after fast's when it won)."""
+    from app.deadline import race
+
+    async def show(turn: Turn) -> None:
+        await _print_turn(service, turn, args)
+
+    try:
+        result = await race(service, session_id, prompt, args.by, show)
+    except StorageError as exc:
+        raise _PromptNotSaved from exc
+    won_deep = result.deep is not None and result.winner.id == (
+        result.deep.final.id if result.deep.final else None
+    )
+    if args.json:
+        record: dict[str, object] = {
+            "session": {"id": session_id},
+            "prompt": result.fast.user.to_dict(),
+            "answer": result.winner.to_dict(),
+            "deadline": {
+                "seconds": args.by,
+                "winner": result.winner.route,
+                "reason": result.reason,
+            },  # fmt: skip
+        }
+        if result.fast.final is not None and won_deep:
+            record["escalated_from"] = result.fast.final.to_dict()
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stderr.write(f"[deadline · {result.reason}]\n")
+        if won_deep:
+            sys.stdout.write("\n" + result.winner.content + "\n")
+    return 0 if result.winner.status is MessageStatus.COMPLETE else 1
 
 
 def _wants_check(service: ChatService, args: argparse.Namespace) -> bool:

@@ -116,8 +116,8 @@ class BranchActions(_Base):
         # is asked again on the deep route at once, as a sibling, in this same worker.
         if not escalate or turn is None or turn.final is None:
             return
-        auto_check = self.chat.settings.checks.run == "auto"
-        if auto_check and turn.final.status is MessageStatus.COMPLETE and "```" in turn.final.content:
+        auto_check = self.chat.settings.checks.run == "auto" and "```" in turn.final.content
+        if auto_check and turn.final.status is MessageStatus.COMPLETE:
             # [checks] run = "auto": an answer with code is checked as soon as it is complete.
             self._set_streaming(True)
             await self._check_answer(turn.final.id)

@@ -11,8 +11,8 @@ import pytest
 from app.checks import sandbox
 from app.config import load_settings
 from app.ui.app import AhaApp
-from tests.helpers.tools import require
 from storage import MessageStatus, RouteRecord, Store
+from tests.helpers.tools import require
 from tests.pilot.helpers import main_screen, wait_for
 from tests.servers.fake_openai import FakeOpenAI, ok
 from widgets.message_view import AssistantMessage
