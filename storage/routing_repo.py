@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from storage.base import StoreBase
 from storage.ids import new_id, now_iso
 
-FEEDBACK_KINDS = ("escalated", "overkill")
+# The user's marks, and the outcomes of checks (app/checks/): "needed_deep" when a fast answer
+# failed its checks and deep passed them, "fast_enough" when a fast answer passed or agreed.
+FEEDBACK_KINDS = ("escalated", "overkill", "needed_deep", "fast_enough")
 
 
 @dataclass(frozen=True, slots=True)

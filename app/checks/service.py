@@ -22,6 +22,7 @@ from app.chat import ESCALATE_ROUTE, FALLBACK_ROUTE, ChatService, Turn
 from app.checks import sandbox
 from app.checks.extract import Program, asks_for_code, program, python_blocks, split_tests
 from app.checks.run import BLOCKED, PASSED, CheckResult, run_program
+from app.router.feedback import FAST_ENOUGH, NEEDED_DEEP
 from storage import Message, MessageStatus
 from storage.checks_repo import CheckRecord
 
@@ -134,7 +135,25 @@ class Checker:
         if result.status not in (PASSED, BLOCKED) and current.route == FALLBACK_ROUTE:
             await self._escalate(current, code, result, number, outcome)
         outcome.final = self._shown(outcome) or current
+        self._teach_router(outcome)
         return outcome
+
+    def _teach_router(self, outcome: CheckOutcome) -> None:
+        """A check is a labelled outcome for its prompt: fast failed and deep passed, "needed
+        deep"; fast passed, "fast was enough". The first fast answer carries the mark (its
+        score is the router's decision), once per kind."""
+        if not outcome.rounds:
+            return
+        first = outcome.rounds[0].answer
+        if first.route != FALLBACK_ROUTE or first.route_score is None:
+            return
+        if outcome.rounds[0].result.status == PASSED:
+            kind = FAST_ENOUGH
+        elif outcome.escalated_from is not None and outcome.passed:
+            kind = NEEDED_DEEP
+        else:
+            return
+        self.chat.record_feedback(first, kind)
 
     async def _escalate(
         self, current: Message, code: Program, result: CheckResult, number: int,

@@ -16,7 +16,14 @@ import sys
 
 from app.config import Settings
 from app.router import Router
-from app.router.feedback import ESCALATED, OVERKILL, WINDOW, threshold_shift
+from app.router.feedback import (
+    ESCALATED,
+    FAST_ENOUGH,
+    NEEDED_DEEP,
+    OVERKILL,
+    WINDOW,
+    threshold_shift,
+)
 from app.router.overrides import split_override
 
 
@@ -165,6 +172,11 @@ def run_stats(argv: list[str]) -> int:
         "feedback_shift": shift,
         "escalations": feedback.count(ESCALATED),
         "overkill": feedback.count(OVERKILL),
+        # Outcomes of checks (aha ask --check, t in the TUI): labelled by tests, not people.
+        "check_outcomes": {
+            "needed_deep": feedback.count(NEEDED_DEEP),
+            "fast_enough": feedback.count(FAST_ENOUGH),
+        },
     }
     if args.json:
         print(json.dumps(report))

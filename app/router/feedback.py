@@ -23,7 +23,12 @@ WINDOW = 100
 
 ESCALATED = "escalated"
 OVERKILL = "overkill"
-_SIGN = {ESCALATED: -1.0, OVERKILL: 1.0}
+# Outcomes of checks (app/checks/): labelled by the answers' own tests, not by a person.
+NEEDED_DEEP = "needed_deep"  # fast failed its checks, deep passed them
+FAST_ENOUGH = "fast_enough"  # fast passed its checks, or its samples agreed
+# A passing fast answer says less than a failing one (an easy prompt passes anywhere), so it
+# moves the line half as far.
+_SIGN = {ESCALATED: -1.0, OVERKILL: 1.0, NEEDED_DEEP: -1.0, FAST_ENOUGH: 0.5}
 
 
 def _kind(mark: object) -> str:
@@ -46,9 +51,11 @@ def threshold_shift(feedback: Iterable[object]) -> tuple[float, str]:
     raw = STEP * total
     shift = round(max(-MAX_SHIFT, min(MAX_SHIFT, raw)), 4)
     escalations, overkill = kinds.count(ESCALATED), kinds.count(OVERKILL)
+    outcomes = kinds.count(NEEDED_DEEP) + kinds.count(FAST_ENOUGH)
+    checked = f", {_plural(outcomes, 'check outcome', 'check outcomes')}" if outcomes else ""
     counts = (
         f"{_plural(escalations, 'escalation', 'escalations')},"
-        f" {_plural(overkill, 'overkill mark', 'overkill marks')} (last {WINDOW})"
+        f" {_plural(overkill, 'overkill mark', 'overkill marks')}{checked} (last {WINDOW})"
     )
     if round(shift, 2) == 0:
         return shift, f"threshold not moved by your feedback: {counts}"

@@ -312,3 +312,23 @@ def test_low_agreement_escalates_to_deep(
     assert record["agreement"]["share"] < 0.67
     assert record["answer"]["route"] == "deep" and "42" in record["answer"]["content"]
     assert record["escalated_from"]["route"] == "fast"
+
+
+def test_check_outcomes_teach_the_router(
+    aha_home: Path, fast: FakeOpenAI, deep: FakeOpenAI
+) -> None:
+    """fast failed its checks and deep passed: a "needed deep" outcome; a passing fast answer:
+    "fast was enough". `aha route stats --json` counts them."""
+    needs_sandbox()
+    fast.script(then=ok(BUGGY))
+    deep.script(then=ok(FIXED))
+    ask(aha_home, fast, deep, AHA_ROUTER__ESCALATE="auto")
+    fast.script(then=ok(FIXED))
+    ask(aha_home, fast, deep)
+    env = {**os.environ, "AHA_HOME": str(aha_home)}
+    stats = subprocess.run(
+        [sys.executable, "-m", "app", "route", "stats", "--json"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    report = json.loads(stats.stdout)
+    assert report["check_outcomes"] == {"needed_deep": 1, "fast_enough": 1}
