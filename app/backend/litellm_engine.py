@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
@@ -44,6 +45,8 @@ from app.config import RouteConfig
 # Local servers (vLLM, llama.cpp, Ollama's OpenAI API) accept any key, but the OpenAI client
 # refuses to send a request without one.
 PLACEHOLDER_KEY = "no-key"
+# How long a successful availability check is trusted (see `LiteLLMEngine.check`).
+AVAILABLE_FOR_S = 30.0
 # Closing an abandoned response must not hold up the next attempt or the user's next prompt.
 CLOSE_TIMEOUT_S = 2.0
 _import_lock = threading.Lock()
@@ -98,6 +101,7 @@ class LiteLLMEngine:
         self.configured = config
         self._resolved_model: str | None = None
         self._litellm: Any = None
+        self._available: tuple[float, Availability] | None = None  # (when, a success)
         # One OpenAI client per event loop (an HTTP connection pool belongs to its loop).
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -144,8 +148,22 @@ class LiteLLMEngine:
         where = self.config.api_base or provider
         return Availability(True, f"{self.model_label} at {where}")
 
+    def forget_availability(self) -> None:
+        """The route's server or model choice changed: check again before the next prompt."""
+        self._available = None
+        self._resolved_model = None
+
     async def check(self) -> Availability:
-        return await asyncio.to_thread(self._resolve_model_blocking)
+        """Whether the route answers. A success is trusted for AVAILABLE_FOR_S: probing the
+        server (a TCP connect, a model listing) before every prompt put a round trip or two in
+        front of each first token; a server that went away meanwhile fails the request itself,
+        which retries and falls back like any refused connection."""
+        now = time.monotonic()
+        if self._available is not None and now - self._available[0] < AVAILABLE_FOR_S:
+            return self._available[1]
+        availability = await asyncio.to_thread(self._resolve_model_blocking)
+        self._available = (time.monotonic(), availability) if availability.ok else None
+        return availability
 
     def _params(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
         params: dict[str, Any] = {

@@ -120,6 +120,11 @@ def choose_deep_model(app: App[object]) -> None:
             else:
                 store.delete_preference(DEEP_CHOICE_KEY)
                 text = "Deep route: the first model the first server lists"
+            # The next prompt resolves the route again, with the new choice.
+            engine = app.chat.engines.get(DEEP_ROUTE)  # type: ignore[attr-defined]
+            forget = getattr(engine, "forget_availability", None)
+            if forget is not None:
+                forget()
             app.notify(strip_control(text), markup=False)
 
         app.push_screen(DeepModelPicker(found, current), chosen)
