@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         " best answer so far is final",
     )
     ask.add_argument(
+        "--revise",
+        action="store_true",
+        help="critique the answer on its route (numbered problems), then write a revised"
+        " answer (for prose, plans, explanations; code and maths: --check, --samples)",
+    )
+    ask.add_argument(
         "--samples",
         type=int,
         metavar="N",

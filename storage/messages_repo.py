@@ -137,6 +137,14 @@ class MessagesRepo(StoreBase):
                 (content, reasoning, now_iso(), message_id),
             )
 
+    def set_reasoning(self, message_id: str, reasoning: str) -> None:
+        """Attach reasoning to a finished answer (a revision's critique, shown folded)."""
+        with self._write():
+            self.conn.execute(
+                "UPDATE messages SET reasoning = ?, updated_at = ? WHERE id = ?",
+                (reasoning, now_iso(), message_id),
+            )
+
     def finish_assistant(
         self,
         message_id: str,

@@ -59,6 +59,8 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
     assert final is not None
     if _wants_check(service, args):
         return await _check(service, turn, args, failed)
+    if getattr(args, "revise", False) and final.status is MessageStatus.COMPLETE:
+        return await _revise(service, turn, args)
     samples = args.samples if getattr(args, "samples", None) else service.settings.checks.samples
     if samples > 1 and final.status is MessageStatus.COMPLETE:
         return await _samples(service, turn, args, samples)
@@ -136,6 +138,36 @@ async def _by_deadline(
         if won_deep:
             sys.stdout.write("\n" + result.winner.content + "\n")
     return 0 if result.winner.status is MessageStatus.COMPLETE else 1
+
+
+async def _revise(service: ChatService, turn: Turn, args: argparse.Namespace) -> int:
+    """`aha ask --revise`: the critique on stderr, the revision (a sibling) on stdout."""
+    from app.checks.revise import begin_revision, finish_revision
+
+    original = turn.final
+    assert original is not None
+    if not args.json:
+        sys.stderr.write("aha: critiquing the answer…\n")
+        sys.stderr.flush()
+    revision = await begin_revision(service, original)
+    if revision.turn is None or revision.problem:
+        sys.stderr.write(f"aha: cannot revise: {revision.problem}\n")
+        return 1
+    if not args.json:
+        sys.stderr.write("critique:\n" + revision.critique + "\n\n")
+        sys.stdout.write("\n")
+    await _print_turn(service, revision.turn, args)
+    revised = finish_revision(service, revision)
+    if args.json:
+        record: dict[str, object] = {
+            "session": {"id": turn.session_id},
+            "prompt": turn.user.to_dict(),
+            "answer": (revised or original).to_dict(),
+            "critique": revision.critique,
+            "revised_from": original.to_dict(),
+        }
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    return 0 if revised is not None and revised.status is MessageStatus.COMPLETE else 1
 
 
 def _wants_check(service: ChatService, args: argparse.Namespace) -> bool:

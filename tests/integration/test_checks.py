@@ -332,3 +332,38 @@ def test_check_outcomes_teach_the_router(
     )  # fmt: skip
     report = json.loads(stats.stdout)
     assert report["check_outcomes"] == {"needed_deep": 1, "fast_enough": 1}
+
+
+# Critique and revise ---------------------------------------------------------------------------
+
+
+def test_critique_and_revise_makes_a_sibling_with_the_critique_folded(
+    aha_home: Path, fast: FakeOpenAI, deep: FakeOpenAI
+) -> None:
+    fast.script(
+        ok("Entropy is disorder."),
+        ok('1. "Entropy is disorder." This is vague: it does not say what is counted.'),
+        ok("Entropy counts the microstates consistent with what we know of a system."),
+    )
+    env = {
+        **os.environ,
+        "AHA_HOME": str(aha_home),
+        "AHA_ROUTES__FAST__ENGINE": "litellm",
+        "AHA_ROUTES__FAST__API_BASE": fast.api_base,
+        "AHA_ROUTES__FAST__MODEL": "openai/fast-coder",
+        "AHA_ROUTES__DEEP__API_BASE": deep.api_base,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "ask", "--route", "fast", "--revise", "--json",
+         "What is entropy?"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["critique"].startswith('1. "Entropy is disorder."')
+    answer, original = record["answer"], record["revised_from"]
+    assert answer["content"].startswith("Entropy counts the microstates")
+    assert answer["parent_id"] == original["parent_id"] and answer["id"] != original["id"]
+    assert answer["reasoning"] == record["critique"]  # stored, shown folded above it
+    revise_request = fast.requests[2].messages[-1]["content"]
+    assert "This is vague" in revise_request
