@@ -52,6 +52,9 @@ def route_env(fast_base: str, deep_base: str, escalate: str) -> dict[str, str]:
         "AHA_ROUTES__FAST__MODEL": "openai/auto",
         "AHA_ROUTES__FAST__API_BASE": fast_base,
         "AHA_ROUTES__FAST__RETRIES": "0",
+        # Room for the whole scripted answer: aha stops reading at max_tokens (the pilot
+        # home's 8 would cut it and add "cut at the token limit" to the weak reasons).
+        "AHA_ROUTES__FAST__MAX_TOKENS": "200",
         "AHA_ROUTES__DEEP__API_BASE": deep_base,
         "AHA_ROUTES__DEEP__RETRIES": "0",
         "AHA_UI__PRELOAD_MODEL": "false",

@@ -116,7 +116,7 @@ def test_kill9_while_writing_a_draft_loses_at_most_two_seconds(aha_home: Path) -
         pid = start_drafts(tmux, "drafts2", aha_home)
         poll(lambda: "Kill test" in tmux.capture("drafts2"), START_TIMEOUT_S, "the draft")
         tmux.keys("drafts2", "C-n")
-        poll(lambda: "saved as you type" in tmux.capture("drafts2"), 30, "a new draft")
+        poll(lambda: "empty draft" in tmux.capture("drafts2"), 30, "a new draft")
         typed = ""
         sent: list[tuple[float, int]] = []  # (when sent, length typed so far)
         seen: list[tuple[float, str]] = []  # (when polled, stored body) as it changes
