@@ -14,7 +14,7 @@ from app.backend.events import Content, Failed, Thinking
 from app.chat import ChatService, Rerouted, Turn
 from app.config import Settings
 from app.prompt_text import read_text, repair_text
-from storage import MessageStatus, StorageError, Store
+from storage import Message, MessageStatus, StorageError, Store
 
 
 def _prompt_from(args: argparse.Namespace) -> str | None:
@@ -85,14 +85,7 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
     elif weak and not args.json and service.settings.router.escalate == "ask":
         sys.stderr.write(f"aha: answer looks weak ({', '.join(weak)}); --route deep asks deep\n")
     if args.json:
-        session = service.store.get_session(session_id)
-        record = {
-            "session": {"id": session_id, "title": session.title if session else ""},
-            "prompt": turn.user.to_dict(),
-            "answer": final.to_dict(),
-            "decision": turn.decision.to_dict(),
-            "weak": turn.weak,
-        }
+        record = _record(service, turn, final)
         if escalated is not None and escalated.final is not None:
             record["escalated"] = escalated.final.to_dict()
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
@@ -120,15 +113,11 @@ async def _by_deadline(
         result.deep.final.id if result.deep.final else None
     )
     if args.json:
-        record: dict[str, object] = {
-            "session": {"id": session_id},
-            "prompt": result.fast.user.to_dict(),
-            "answer": result.winner.to_dict(),
-            "deadline": {
-                "seconds": args.by,
-                "winner": result.winner.route,
-                "reason": result.reason,
-            },  # fmt: skip
+        record = _record(service, result.fast, result.winner)
+        record["deadline"] = {
+            "seconds": args.by,
+            "winner": result.winner.route,
+            "reason": result.reason,
         }
         if result.fast.final is not None and won_deep:
             record["escalated_from"] = result.fast.final.to_dict()
@@ -159,15 +148,24 @@ async def _revise(service: ChatService, turn: Turn, args: argparse.Namespace) ->
     await _print_turn(service, revision.turn, args)
     revised = finish_revision(service, revision)
     if args.json:
-        record: dict[str, object] = {
-            "session": {"id": turn.session_id},
-            "prompt": turn.user.to_dict(),
-            "answer": (revised or original).to_dict(),
-            "critique": revision.critique,
-            "revised_from": original.to_dict(),
-        }
+        record = _record(service, turn, revised or original)
+        record["critique"] = revision.critique
+        record["revised_from"] = original.to_dict()
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     return 0 if revised is not None and revised.status is MessageStatus.COMPLETE else 1
+
+
+def _record(service: ChatService, turn: Turn, answer: Message) -> dict[str, object]:
+    """The stored record `--json` prints: session, prompt, the final answer, the decision.
+    Each mode adds its own fields (checks, agreement, critique, deadline) to it."""
+    session = service.store.get_session(turn.session_id)
+    return {
+        "session": {"id": turn.session_id, "title": session.title if session else ""},
+        "prompt": turn.user.to_dict(),
+        "answer": answer.to_dict(),
+        "decision": turn.decision.to_dict(),
+        "weak": turn.weak,
+    }
 
 
 def _wants_check(service: ChatService, args: argparse.Namespace) -> bool:
@@ -207,16 +205,9 @@ async def _check(
             )
     final = outcome.final or answer
     if args.json:
-        session = service.store.get_session(turn.session_id)
-        record: dict[str, object] = {
-            "session": {"id": turn.session_id, "title": session.title if session else ""},
-            "prompt": turn.user.to_dict(),
-            "answer": final.to_dict(),
-            "decision": turn.decision.to_dict(),
-            "weak": turn.weak,
-            "checks": [check.to_dict() for check in outcome.rounds],
-            "first_answer": answer.to_dict(),
-        }
+        record = _record(service, turn, final)
+        record["checks"] = [check.to_dict() for check in outcome.rounds]
+        record["first_answer"] = answer.to_dict()
         if outcome.escalated_from is not None:
             record["escalated_from"] = outcome.escalated_from.to_dict()
         if outcome.tests_answer is not None:
@@ -262,16 +253,9 @@ async def _samples(service: ChatService, turn: Turn, args: argparse.Namespace, c
             await _print_turn(service, deep, args)
             escalated, shown = shown, deep.final or shown
     if args.json:
-        session = service.store.get_session(turn.session_id)
-        record: dict[str, object] = {
-            "session": {"id": turn.session_id, "title": session.title if session else ""},
-            "prompt": turn.user.to_dict(),
-            "answer": shown.to_dict(),
-            "decision": turn.decision.to_dict(),
-            "weak": turn.weak,
-            "agreement": agreed.to_dict(),
-            "samples": [a.to_dict() for a in answers],
-        }
+        record = _record(service, turn, shown)
+        record["agreement"] = agreed.to_dict()
+        record["samples"] = [a.to_dict() for a in answers]
         if escalated is not None:
             record["escalated_from"] = escalated.to_dict()
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
