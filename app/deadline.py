@@ -46,6 +46,9 @@ async def race(
     if deep is None or deep_task is None:
         why = available.detail if not available.ok else "deep did not start"
         return Race(fast, None, fast.final, f"fast: deep route unavailable ({why})")
+    # Until deep wins, the thread goes on from the fast answer (starting deep's row made it
+    # the newest leaf).
+    chat.store.set_active_leaf(session_id, fast.final.id)
     left = seconds - (time.monotonic() - started)
     try:
         async with asyncio.timeout(max(0.0, left)):

@@ -102,9 +102,9 @@ def _open_read_write(path: Path) -> sqlite3.Connection:
     conn = _raw_connect(str(path))
     try:
         check_health(conn, path)
+        _check_version(conn, path)  # before anything is written, the WAL switch included
         _enable_wal(conn, path)
         _configure(conn)
-        _check_version(conn, path)
         _migrate(conn, path)
     except BaseException:
         conn.close()

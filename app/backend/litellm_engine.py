@@ -364,17 +364,21 @@ class LiteLLMEngine:
         if not choices:
             return events
         choice = choices[0]
-        delta = choice.delta
+        delta = getattr(choice, "delta", None)
+        if delta is None:  # a choice with only a finish reason
+            attempt.finish = getattr(choice, "finish_reason", None) or attempt.finish
+            return events
         reasoning = getattr(delta, "reasoning_content", None)
         if reasoning:
             attempt.chars += len(reasoning)
             attempt.deltas += 1
             events.append(Thinking(reasoning))
-        if delta.content:
-            attempt.chars += len(delta.content)
+        content = getattr(delta, "content", None)
+        if content:
+            attempt.chars += len(content)
             attempt.pieces += 1
             attempt.deltas += 1
-            events.append(Content(delta.content))
+            events.append(Content(content))
         attempt.finish = choice.finish_reason or attempt.finish
         return events
 

@@ -58,9 +58,7 @@ class _TooBig(Exception):
     """The answer was longer than the cap."""
 
 
-def bounded_get(
-    url: str, headers: dict[str, str], timeout: float, max_bytes: int
-) -> bytes:
+def bounded_get(url: str, headers: dict[str, str], timeout: float, max_bytes: int) -> bytes:
     """GET `url` and return its body, within `timeout` seconds for the whole request (the
     socket timeout alone bounds each read, so a server sending a byte a second would never
     trip it) and at most `max_bytes`; never follows a redirect."""
@@ -79,8 +77,10 @@ def bounded_get(
             sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
             if sock is not None:
                 sock.settimeout(max(0.01, left))
-            piece = response.read1(_READ_BYTES) if hasattr(response, "read1") else response.read(
-                _READ_BYTES
+            piece = (
+                response.read1(_READ_BYTES)
+                if hasattr(response, "read1")
+                else response.read(_READ_BYTES)
             )
             if not piece:
                 return bytes(body)

@@ -44,15 +44,28 @@ def python_blocks(text: str) -> list[str]:
 def _parses(source: str) -> bool:
     try:
         ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
 
+_BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try)
+
+
 def _is_test(node: ast.stmt) -> bool:
+    """One test: an assert, a test_* function, or a loop (or other block) of asserts.
+    app/checks/harness.py counts the same way (it cannot import this module)."""
     if isinstance(node, ast.Assert):
         return True
-    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return node.name.startswith("test")
+    return isinstance(node, _BLOCKS) and any(isinstance(n, ast.Assert) for n in ast.walk(node))
+
+
+def _is_setup(node: ast.stmt) -> bool:
+    """What a test block needs before its tests: imports and plain assignments (not function
+    or class definitions, which would replace the code under test)."""
+    return isinstance(node, ast.Import | ast.ImportFrom | ast.Assign | ast.AnnAssign)
 
 
 def split_tests(source: str) -> tuple[str, str]:
@@ -70,6 +83,21 @@ def split_tests(source: str) -> tuple[str, str]:
     return "\n\n".join(code), "\n\n".join(tests)
 
 
+def with_setup(source: str) -> str:
+    """A block's tests with the imports and assignments they rely on ("" when it has no
+    tests): the user's `import math` or `CASES = [...]` stays with the asserts that use them."""
+    tree = ast.parse(source)
+    if not any(_is_test(node) for node in tree.body):
+        return ""
+    lines = source.splitlines()
+    kept = [
+        "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in tree.body
+        if _is_test(node) or _is_setup(node)
+    ]
+    return "\n\n".join(kept)
+
+
 def _has_doctest(source: str) -> bool:
     return ">>> " in source
 
@@ -84,7 +112,7 @@ def program(prompt: str, answer: str) -> Program:
             answer_code.append(code)
         if tests.strip():
             answer_tests.append(tests)
-    prompt_tests = [split_tests(block)[1] for block in python_blocks(prompt)]
+    prompt_tests = [with_setup(block) for block in python_blocks(prompt)]
     prompt_tests = [t for t in prompt_tests if t.strip()]
     code = "\n\n".join(answer_code)
     if prompt_tests:
@@ -106,5 +134,5 @@ def asks_for_code(prompt: str) -> bool:
 def count_tests(tests: str) -> int:
     try:
         return sum(_is_test(node) for node in ast.parse(tests).body)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return 0

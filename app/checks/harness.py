@@ -10,46 +10,66 @@ before any model-written code runs, so that code cannot print a counterfeit repo
 """
 
 import ast
+import asyncio
 import doctest
+import inspect
 import io
 import json
 import os
 import sys
 import traceback
+import types
 
 OUTPUT_LIMIT = 4000
 
 
+_BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try)
+
+
+def _is_test(node: ast.stmt) -> bool:
+    """As app/checks/extract.py counts: an assert, a test_* function, a block of asserts."""
+    if isinstance(node, ast.Assert):
+        return True
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return node.name.startswith("test")
+    return isinstance(node, _BLOCKS) and any(isinstance(n, ast.Assert) for n in ast.walk(node))
+
+
 def main() -> None:
+    # Everything the report needs is taken before any model-written code runs: the token
+    # (its file deleted), the tests (the code may rewrite tests.py), a copy of stdout's file
+    # descriptor (the code may replace sys.stdout) and json.dumps (it may patch json).
     with open("token") as handle:
         token = handle.read().strip()
     os.remove("token")
+    with open("tests.py") as handle:
+        tests = handle.read()
+    report_fd = os.dup(1)
+    dumps = json.dumps
     passed = failed = 0
     problems: list[str] = []
-    namespace: dict[str, object] = {"__name__": "solution"}
+    module = types.ModuleType("solution")
+    module.__file__ = os.path.abspath("solution.py")
+    sys.modules["solution"] = module  # dataclasses, pickle and type hints look it up
+    namespace = module.__dict__
     try:
         with open("solution.py") as handle:
             exec(compile(handle.read(), "solution.py", "exec"), namespace)  # noqa: S102
     except BaseException:  # noqa: BLE001 - SystemExit and all: the code did not load
         problems.append("the code failed to load:\n" + traceback.format_exc(limit=3))
-        _report(token, 0, 0, problems, loaded=False)
+        _report(report_fd, dumps, token, 0, 0, problems, loaded=False)
         return
-    with open("tests.py") as handle:
-        tests = handle.read()
     tree = ast.parse(tests) if tests.strip() else ast.Module(body=[], type_ignores=[])
     for node in tree.body:
         one = ast.Module(body=[node], type_ignores=[])
         name = getattr(node, "name", None)
-        is_test = isinstance(node, ast.Assert) or (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and str(name).startswith("test")
-        )
+        is_test = _is_test(node)
         try:
             exec(compile(one, "tests.py", "exec"), namespace)  # noqa: S102
-            if is_test and name is not None:
-                function = namespace[name]
-                assert callable(function)
-                function()
+            if is_test and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                outcome = namespace[str(name)]()
+                if inspect.isawaitable(outcome):
+                    asyncio.run(outcome)  # an async test runs, not just gets created
             if is_test:
                 passed += 1
         except BaseException:  # noqa: BLE001
@@ -72,17 +92,23 @@ def main() -> None:
                     failed += result.failed
                     if result.failed:
                         problems.append(out.getvalue())
-    _report(token, passed, failed, problems, loaded=True)
+    _report(report_fd, dumps, token, passed, failed, problems, loaded=True)
 
 
-def _report(token: str, passed: int, failed: int, problems: list[str], loaded: bool) -> None:
+def _report(
+    fd: int, dumps: object, token: str, passed: int, failed: int, problems: list[str],
+    loaded: bool,
+) -> None:  # fmt: skip
     text = "\n".join(problems)
     if len(text) > OUTPUT_LIMIT:
         text = text[: OUTPUT_LIMIT // 2] + "\n...\n" + text[-OUTPUT_LIMIT // 2 :]
     record = {"passed": passed, "failed": failed, "problems": text, "loaded": loaded}
-    sys.stdout.flush()
-    sys.stdout.write("\n" + token + json.dumps(record) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BaseException:  # noqa: BLE001 - the code may have broken sys.stdout
+        pass
+    line = "\n" + token + dumps(record) + "\n"  # type: ignore[operator]
+    os.write(fd, line.encode())
 
 
 if __name__ == "__main__":

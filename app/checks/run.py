@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.checks import sandbox
-from app.checks.extract import Program
+from app.checks.extract import Program, count_tests
 from app.sanitize import strip_control
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -65,14 +66,21 @@ def run_program(
         shutil.copyfile(HARNESS, folder / "harness.py")
         for name in ("solution.py", "tests.py", "token", "harness.py"):
             (folder / name).chmod(0o644)
+        sandbox.hand_over(folder)
         ran = sandbox.run(
             folder, [sandbox.python_path(), "-I", "harness.py"], limits, allow_unsandboxed
         )
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        # A full /tmp, a cap the system refuses: the check could not run, in one line.
+        return CheckResult("tests", ERROR, 0, 0, f"the check could not start: {exc}", 0.0, False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if ran is None:
         return CheckResult("tests", BLOCKED, 0, 0, available.detail, 0.0, False)
-    head, _, report = ran.stdout.rpartition(token)
+    if token in ran.stdout:
+        head, _, report = ran.stdout.rpartition(token)
+    else:  # the harness never reported: whatever the code printed is not a report
+        head, report = ran.stdout, ""
     output = trim("\n".join(p for p in (head, ran.stderr) if p.strip()))
     if ran.timed_out:
         return CheckResult("tests", TIMEOUT, 0, 0, output, ran.seconds, ran.sandboxed)
@@ -87,5 +95,10 @@ def run_program(
     problems = trim("\n".join(p for p in (str(record.get("problems") or ""), output) if p))
     if not record.get("loaded", True) or passed + failed == 0:
         return CheckResult("tests", ERROR, passed, failed, problems, ran.seconds, ran.sandboxed)
+    expected = count_tests(program.tests) if program.tests.strip() else None
+    if expected is not None and passed + failed != expected:
+        why = f"the report counts {passed + failed} tests, the tests hold {expected}"
+        return CheckResult("tests", ERROR, 0, 0, trim(why + "\n" + problems), ran.seconds,
+                           ran.sandboxed)  # fmt: skip
     status = PASSED if failed == 0 else FAILED
     return CheckResult("tests", status, passed, failed, problems, ran.seconds, ran.sandboxed)

@@ -25,13 +25,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 # An unprivileged uid for the code when aha itself runs as root (CI, containers): the process
 # cap (RLIMIT_NPROC) does not bind root.
 NOBODY = 65534
-OUTPUT_CAP = 64 * 1024  # bytes of stdout/stderr kept from a run
+OUTPUT_CAP = 64 * 1024  # bytes of stdout/stderr kept from a run (the head and the tail)
+TMP_BYTES = 64 * 1024 * 1024  # the sandbox's own /tmp
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +87,12 @@ _LAUNCH = (
 def _bwrap_command(folder: Path, argv: list[str], limits: Limits) -> list[str]:
     bwrap = shutil.which("bwrap")
     assert bwrap is not None
-    root = os.geteuid() == 0
+    as_root = os.geteuid() == 0
     # As root, no user namespace (root maps to itself there, and could not become nobody);
     # the launcher drops to nobody instead. Unprivileged, bubblewrap needs one.
     namespaces = (
         ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-        if root
+        if as_root
         else ["--unshare-all"]
     )
     command = [
@@ -106,24 +107,24 @@ def _bwrap_command(folder: Path, argv: list[str], limits: Limits) -> list[str]:
         "--setenv", "PYTHONHASHSEED", "0",
         "--proc", "/proc",
         "--dev", "/dev",
-        "--tmpfs", "/tmp",
+        "--size", str(TMP_BYTES), "--tmpfs", "/tmp",  # RAM: capped, like the rest
     ]  # fmt: skip
     for system in ("/usr", "/bin", "/lib", "/lib64", "/etc/alternatives", "/etc/ld.so.cache"):
         if os.path.exists(system):
             command += ["--ro-bind", system, system]
     made: set[str] = set()
-    for root in _python_roots():
+    for python_root in _python_roots():
         # Parent folders bubblewrap would create 0700 (/root for a pyenv Python): 0755, so
         # the unprivileged uid the code runs as can reach the interpreter.
-        for parent in reversed(Path(root).parents[:-1]):
+        for parent in reversed(Path(python_root).parents[:-1]):
             if str(parent) not in made and not any(
                 str(parent) == s or str(parent).startswith(s + "/") for s in ("/usr", "/bin")
             ):
                 made.add(str(parent))
                 command += ["--perms", "0755", "--dir", str(parent)]
-        command += ["--ro-bind", root, root]
+        command += ["--ro-bind", python_root, python_root]
     command += ["--bind", str(folder), "/work", "--chdir", "/work", "--remount-ro", "/"]
-    if root:
+    if as_root:
         argv = _as_nobody(argv, limits)
     return command + ["--", *argv]
 
@@ -132,8 +133,11 @@ def _as_nobody(argv: list[str], limits: Limits) -> list[str]:
     """`argv` run as nobody with the process cap: through util-linux's prlimit and setpriv
     (small programs, quick to start) where present, else through a Python launcher."""
     prlimit, setpriv = shutil.which("prlimit"), shutil.which("setpriv")
-    if prlimit and setpriv and prlimit.startswith(("/usr/", "/bin/")) and setpriv.startswith(
-        ("/usr/", "/bin/")
+    if (
+        prlimit
+        and setpriv
+        and prlimit.startswith(("/usr/", "/bin/"))
+        and setpriv.startswith(("/usr/", "/bin/"))
     ):
         return [
             prlimit, f"--nproc={limits.processes}", setpriv, f"--reuid={NOBODY}",
@@ -143,7 +147,7 @@ def _as_nobody(argv: list[str], limits: Limits) -> list[str]:
     return [python_path(), "-c", launch, *argv]
 
 
-def _limit(limits: Limits, as_root: bool) -> None:
+def _limit(limits: Limits, as_root: bool, running: int) -> None:
     """In the child, before exec: the caps (the process cap, as root, comes with the drop to
     nobody inside the sandbox: see _LAUNCH)."""
     megabyte = 1024 * 1024
@@ -155,24 +159,42 @@ def _limit(limits: Limits, as_root: bool) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if not as_root:
         # RLIMIT_NPROC counts every process of the user: allow what they run now, plus the cap.
-        running = _processes_of(os.getuid())
-        resource.setrlimit(resource.RLIMIT_NPROC, (running + limits.processes,) * 2)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        wanted = running + limits.processes
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (wanted, wanted))
 
 
 def _processes_of(uid: int) -> int:
+    """Threads of `uid` (what RLIMIT_NPROC counts), read in the parent before forking."""
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                count += entry.stat().st_uid == uid
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
             except OSError:
                 continue
     return count
 
 
-@lru_cache(maxsize=1)
+_working: Availability | None = None
+
+
 def probe() -> Availability:
-    """Whether the sandbox works here (bubblewrap present and able to make its namespaces)."""
+    """Whether the sandbox works here (bubblewrap present and able to make its namespaces).
+    A success is remembered for the process; a failure is checked again next time."""
+    global _working
+    if _working is None:
+        found = _probe()
+        if found.ok:
+            _working = found
+        return found
+    return _working
+
+
+def _probe() -> Availability:
     if sys.platform != "linux":
         return Availability(False, "the sandbox needs Linux (bubblewrap)")
     if shutil.which("bwrap") is None:
@@ -181,6 +203,7 @@ def probe() -> Availability:
         )
     folder = Path(_fresh_folder())
     try:
+        hand_over(folder)
         ran = _run(folder, [python_path(), "-c", "print('ok')"], Limits(wall_s=20), True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -191,11 +214,18 @@ def probe() -> Availability:
 
 
 def _fresh_folder() -> str:
+    """A private folder (0700, as mkdtemp makes it): no other local user can plant a link in
+    it for aha to write through. As root it is handed to nobody only once written (`hand_over`)."""
     import tempfile
 
-    folder = tempfile.mkdtemp(prefix="aha-check-")
-    os.chmod(folder, 0o777)  # the code may run as nobody (see NOBODY)
-    return folder
+    return tempfile.mkdtemp(prefix="aha-check-")
+
+
+def hand_over(folder: Path) -> None:
+    """Give the written folder to the uid the code runs as (nobody, when aha is root); the
+    files in it stay aha's, readable."""
+    if os.geteuid() == 0:
+        os.chown(folder, NOBODY, NOBODY)
 
 
 def new_folder() -> Path:
@@ -217,6 +247,7 @@ def run(
 
 def _run(folder: Path, argv: list[str], limits: Limits, sandboxed: bool) -> Ran:
     root = os.geteuid() == 0
+    running = 0 if root else _processes_of(os.getuid())
     if sandboxed:
         command = _bwrap_command(folder, argv, limits)
         cwd = str(folder)
@@ -224,10 +255,11 @@ def _run(folder: Path, argv: list[str], limits: Limits, sandboxed: bool) -> Ran:
     else:
         command, cwd = argv, str(folder)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
-    for name in ("stdout", "stderr"):
-        (folder / f".{name}").touch()
+    import tempfile
+
     started = time.monotonic()
-    with open(folder / ".stdout", "w+b") as out, open(folder / ".stderr", "w+b") as err:
+    # Outside the code's folder, so the code cannot swap them for links.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(  # noqa: S603 - the sandbox is the point
             command,
             cwd=cwd,
@@ -236,7 +268,7 @@ def _run(folder: Path, argv: list[str], limits: Limits, sandboxed: bool) -> Ran:
             stdout=out,
             stderr=err,
             start_new_session=True,  # its own process group: killed whole at a cap
-            preexec_fn=lambda: _limit(limits, as_root=root),  # noqa: PLW1509
+            preexec_fn=lambda: _limit(limits, as_root=root, running=running),  # noqa: PLW1509
             close_fds=True,
         )
         timed_out = False
@@ -248,13 +280,28 @@ def _run(folder: Path, argv: list[str], limits: Limits, sandboxed: bool) -> Ran:
             returncode = process.wait()
         _kill_group(process)  # anything it left behind in its group
         seconds = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read(OUTPUT_CAP).decode(errors="replace")
-        stderr = err.read(OUTPUT_CAP).decode(errors="replace")
-    if returncode is not None and returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        timed_out = timed_out or returncode == -signal.SIGXCPU or seconds >= limits.cpu_s
+        stdout = _head_and_tail(out)
+        stderr = _head_and_tail(err)
+    # The CPU cap ends the code with SIGXCPU (then SIGKILL): directly a negative code,
+    # through bubblewrap 128 + the signal.
+    capped = {-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL}
+    if returncode is not None and returncode in capped:
+        timed_out = timed_out or returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU)
+        timed_out = timed_out or seconds >= limits.cpu_s * 0.9
     return Ran(returncode, stdout, stderr, seconds, timed_out, sandboxed)
+
+
+def _head_and_tail(handle: Any) -> str:
+    """The output, or its first and last OUTPUT_CAP/2 bytes when longer: the harness's
+    report is the last line, whatever the code printed before it."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(0)
+    if size <= OUTPUT_CAP:
+        return handle.read().decode(errors="replace")
+    head = handle.read(OUTPUT_CAP // 2)
+    handle.seek(size - OUTPUT_CAP // 2)
+    tail = handle.read()
+    return (head + b"\n...\n" + tail).decode(errors="replace")
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

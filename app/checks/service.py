@@ -21,7 +21,7 @@ from typing import Any
 from app.chat import ESCALATE_ROUTE, FALLBACK_ROUTE, ChatService, Turn
 from app.checks import sandbox
 from app.checks.extract import Program, asks_for_code, program, python_blocks, split_tests
-from app.checks.run import BLOCKED, PASSED, CheckResult, run_program
+from app.checks.run import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, run_program
 from app.router.feedback import FAST_ENOUGH, NEEDED_DEEP
 from storage import Message, MessageStatus
 from storage.checks_repo import CheckRecord
@@ -121,7 +121,7 @@ class Checker:
                 return outcome
         current, code, number = answer, found, 0
         result = await self._run(current, code, number, outcome)
-        while result.status not in (PASSED, BLOCKED) and number < self.max_repairs:
+        while _repairable(result) and number < self.max_repairs:
             number += 1
             turn = await self._turn(
                 current, REPAIR_PROMPT.format(output=result.output or result.status),
@@ -132,7 +132,7 @@ class Checker:
             current = turn.final
             code = Program(self._code_of(current, code), code.tests, code.tests_from)
             result = await self._run(current, code, number, outcome)
-        if result.status not in (PASSED, BLOCKED) and current.route == FALLBACK_ROUTE:
+        if _repairable(result) and current.route == FALLBACK_ROUTE:
             await self._escalate(current, code, result, number, outcome)
         outcome.final = self._shown(outcome) or current
         self._teach_router(outcome)
@@ -225,3 +225,11 @@ class Checker:
             if check.result.status == PASSED:
                 return check.answer
         return outcome.rounds[-1].answer if outcome.rounds else None
+
+
+def _repairable(result: CheckResult) -> bool:
+    """Worth a repair round: tests failed, the code hit a cap, or it did not even load. Not
+    when nothing could run (blocked) or no test ran (nothing to fix against)."""
+    if result.status in (FAILED, TIMEOUT):
+        return True
+    return result.status == ERROR and "failed to load" in result.output

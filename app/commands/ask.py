@@ -57,7 +57,7 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
     failed = await _print_turn(service, turn, args)
     final = turn.final
     assert final is not None
-    if _wants_check(service, args):
+    if _wants_check(service, args, final):
         return await _check(service, turn, args, failed)
     if getattr(args, "revise", False) and final.status is MessageStatus.COMPLETE:
         return await _revise(service, turn, args)
@@ -140,6 +140,11 @@ async def _revise(service: ChatService, turn: Turn, args: argparse.Namespace) ->
         sys.stderr.flush()
     revision = await begin_revision(service, original)
     if revision.turn is None or revision.problem:
+        if args.json:
+            record = _record(service, turn, original)
+            record["critique"] = revision.critique
+            record["revise_note"] = f"cannot revise: {revision.problem}"
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         sys.stderr.write(f"aha: cannot revise: {revision.problem}\n")
         return 1
     if not args.json:
@@ -168,8 +173,12 @@ def _record(service: ChatService, turn: Turn, answer: Message) -> dict[str, obje
     }
 
 
-def _wants_check(service: ChatService, args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "check", False)) or service.settings.checks.run == "auto"
+def _wants_check(service: ChatService, args: argparse.Namespace, answer: Message) -> bool:
+    """--check, or `[checks] run = "auto"` for an answer that holds a code block (any other
+    answer goes on to the samples, the revision or the cascade as usual)."""
+    if getattr(args, "check", False):
+        return True
+    return service.settings.checks.run == "auto" and "```" in answer.content
 
 
 async def _check(
@@ -182,6 +191,11 @@ async def _check(
     answer = turn.final
     assert answer is not None
     if answer.status is not MessageStatus.COMPLETE:
+        if args.json:  # the record all the same: no checks ran, and why
+            record = _record(service, turn, answer)
+            record["checks"] = []
+            record["check_note"] = "the answer did not complete; nothing was checked"
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         if failed:
             sys.stderr.write(f"aha: {failed}\n")
         return 1

@@ -69,9 +69,7 @@ class BranchActions(_Base):
             box.text = prompt
         self.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
 
-    async def _run_turn(
-        self, begin: Callable[[], Awaitable[Turn]], escalate: bool = True
-    ) -> None:
+    async def _run_turn(self, begin: Callable[[], Awaitable[Turn]], escalate: bool = True) -> None:
         """Start a turn, stream it into a new answer view, and leave the tree consistent
         whatever happens (completion, failure, or Escape at any point)."""
         conversation = self.conversation

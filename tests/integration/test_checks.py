@@ -367,3 +367,43 @@ def test_critique_and_revise_makes_a_sibling_with_the_critique_folded(
     assert answer["reasoning"] == record["critique"]  # stored, shown folded above it
     revise_request = fast.requests[2].messages[-1]["content"]
     assert "This is vague" in revise_request
+
+
+# The harness, against code that misbehaves ------------------------------------------------------
+
+
+def test_the_prompts_imports_and_data_stay_with_its_tests() -> None:
+    needs_sandbox()
+    prompt = "```python\nimport math\nCASES = [(4, 2.0), (9, 3.0)]\nfor n, r in CASES:\n    assert root(n) == r\n```"
+    answer = "```python\nimport math\ndef root(n):\n    return math.sqrt(n)\n```"
+    result = run_program(program(prompt, answer), LIMITS)
+    assert (result.status, result.passed, result.failed) == ("passed", 1, 0), result.output
+
+
+def test_async_tests_run_and_dataclasses_load() -> None:
+    needs_sandbox()
+    result = check(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "@dataclass\nclass Point:\n    x: int\n"
+        "async def test_async_fails():\n    assert Point(1).x == 2\n"
+    )
+    assert (result.status, result.passed, result.failed) == ("failed", 0, 1), result.output  # type: ignore[attr-defined]
+
+
+def test_a_chatty_solution_is_still_counted() -> None:
+    needs_sandbox()
+    result = check("print('x' * 200_000)\ndef f():\n    return 1\nassert f() == 1\n")
+    assert (result.status, result.passed) == ("passed", 1), result.output  # type: ignore[attr-defined]
+
+
+def test_patching_the_reporter_does_not_change_the_counts() -> None:
+    needs_sandbox()
+    result = check(
+        "import json, sys, io\n"
+        "_dumps = json.dumps\n"
+        "json.dumps = lambda r: _dumps({**r, 'failed': 0, 'passed': 9})\n"
+        "sys.stdout = io.StringIO()\n"
+        "def f():\n    return 1\nassert f() == 2\n"
+    )
+    assert (result.status, result.passed, result.failed) == ("failed", 0, 1), result.output  # type: ignore[attr-defined]

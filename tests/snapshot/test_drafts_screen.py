@@ -85,10 +85,18 @@ async def show_drafts(pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+d")
     for _ in range(200):
         screen = app.screen
-        if getattr(screen, "sections", None) and getattr(screen, "proposed", None):
+        if (
+            getattr(screen, "sections", None)
+            and getattr(screen, "proposed", None)
+            and getattr(screen, "words", 0)
+            and getattr(screen, "findings", None) is not None
+        ):
             break
         await pilot.pause(0.05)
+    # Two frames: the status line and the outline's title are drawn after the analysis lands
+    # (on a loaded machine one pause was sometimes not enough).
     await pilot.pause()
+    await pilot.pause(0.1)
 
 
 @pytest.mark.parametrize("theme", ["aha-dark", "aha-light"])
