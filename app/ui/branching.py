@@ -154,6 +154,9 @@ class BranchActions(_Base):
 
         async def show(turn: Turn, label: str) -> None:
             self.notify(f"Check: {label}…", timeout=4)
+            # The request (tests wanted, the failure to fix) is a message of the thread too.
+            request = await self.conversation.add_user(turn.user.content)
+            request.message_id = turn.user.id
 
             async def begun() -> Turn:
                 return turn

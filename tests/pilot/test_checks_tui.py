@@ -11,11 +11,12 @@ import pytest
 from app.checks import sandbox
 from app.config import load_settings
 from app.ui.app import AhaApp
+from app.ui.check_output import CheckOutputScreen
 from storage import MessageStatus, RouteRecord, Store
 from tests.helpers.tools import require
 from tests.pilot.helpers import main_screen, wait_for
 from tests.servers.fake_openai import FakeOpenAI, ok
-from widgets.message_view import AssistantMessage
+from widgets.message_view import AssistantMessage, UserMessage
 
 PROMPT = "Write a Python function add(a, b).\n```python\nassert add(1, 2) == 3\n```"
 BUGGY = "```python\ndef add(a, b):\n    return a - b\n```"
@@ -61,3 +62,13 @@ async def test_t_checks_the_answer_and_repairs_it(home: Path, fast: FakeOpenAI) 
         checks = app.store.checks_in_session(screen.session_id)
         assert [c.status for c in checks] == ["failed", "passed"]
         assert "tests 0/1 passed" in first.check_badge
+        # The repair request is shown as a message of the thread, as it is stored.
+        shown_prompts = [v.message_id for v in screen.conversation.query(UserMessage)]
+        stored_prompts = [m.id for m in app.store.active_thread(screen.session_id)
+                          if m.role == "user"]  # fmt: skip
+        assert shown_prompts == stored_prompts and len(stored_prompts) == 2
+        # T shows the output of the first answer's check.
+        first.focus()
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckOutputScreen), timeout=10)
+        await pilot.press("escape")
