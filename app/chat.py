@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 
 from app import signals
 from app.backend.budget import ThinkingBudget, time_limit_note
@@ -253,7 +254,21 @@ class ChatService:
             messages.append({"role": "user", "content": CONTINUE_PROMPT})
         return messages
 
-    async def stream_turn(self, turn: Turn) -> AsyncIterator[StreamEvent | Rerouted]:
+    @asynccontextmanager
+    async def running(self, turn: Turn) -> AsyncIterator[Turn]:
+        """Whatever the caller does while `turn` streams (mounting its view, drawing it), a
+        cancel that lands outside the stream itself still leaves the row finished: cancelled
+        (interrupted after SIGTERM or SIGHUP) with the text it started from."""
+        try:
+            yield turn
+        except (asyncio.CancelledError, GeneratorExit):
+            if turn.final is None:
+                ended = signals.received() is not None
+                status = MessageStatus.INTERRUPTED if ended else MessageStatus.CANCELLED
+                turn.final = self.store.finish_assistant(turn.assistant.id, status, turn.prefix)
+            raise
+
+    async def stream_turn(self, turn: Turn) -> AsyncGenerator[StreamEvent | Rerouted, None]:
         """Stream the answer, persisting as it goes. Yields sanitised events for display."""
         if turn.engine is None or turn.final is not None:
             if turn.final and turn.final.error:

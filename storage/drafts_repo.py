@@ -231,15 +231,23 @@ class DraftsRepo(StoreBase):
         return critique
 
     def update_critique(
-        self, critique_id: str, *, content: str, status: str, error: str | None = None
+        self,
+        critique_id: str,
+        *,
+        content: str,
+        status: str,
+        error: str | None = None,
+        route: str | None = None,
+        model: str | None = None,
     ) -> None:
+        """New text and status; `route` and `model` change too when given (a fallback)."""
         if status not in CRITIQUE_STATUSES:
             raise ValueError(f"status must be one of {CRITIQUE_STATUSES}, got {status!r}")
         with self._write():
             self.conn.execute(
-                "UPDATE draft_critiques SET content = ?, status = ?, error = ?, updated_at = ?"
-                " WHERE id = ?",
-                (content, status, error, now_iso(), critique_id),
+                "UPDATE draft_critiques SET content = ?, status = ?, error = ?, updated_at = ?,"
+                " route = COALESCE(?, route), model = COALESCE(?, model) WHERE id = ?",
+                (content, status, error, now_iso(), route, model, critique_id),
             )
 
     def recover_critiques(self, stale_after: timedelta = STALE_CRITIQUE_AFTER) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.theme import Theme
 
@@ -55,6 +55,6 @@ DEFAULT_THEME = AHA_DARK.name
 VARIABLE_DEFAULTS = {"route-fast": "#26A69A", "route-deep": "#AB47BC"}
 
 
-def register_themes(app: App[object]) -> None:
+def register_themes(app: App[Any]) -> None:
     for theme in THEMES:
         app.register_theme(theme)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.backend.events import ChatMessage, StreamEvent
+from app.backend.registry import Engines
 from app.brainstorm.extract import best_match, dedupe, extract_ideas
 from app.brainstorm.plan import plan_markdown, plan_title
 from app.brainstorm.stages import (
@@ -47,7 +48,28 @@ BRANCH_TEMPLATE = (
 class StageChat(ChatService):
     """The chat service for stage prompts: a stage prompt goes to the model alone (with the
     system prompt), since it already quotes what it needs; ordinary follow-ups in the same
-    session keep the whole thread as context."""
+    session keep the whole thread as context.
+
+    It shares the app's service's engines (read through it, so a route the app changes is the
+    route the stages use) and router: one loaded model, one calibration."""
+
+    def __init__(self, parent: ChatService) -> None:
+        self.parent = parent
+        super().__init__(
+            parent.store,
+            parent.settings,
+            engines=parent.engines,
+            router=parent.router,
+            flush_interval=parent.flush_interval,
+        )
+
+    @property
+    def engines(self) -> Engines:
+        return self.parent.engines
+
+    @engines.setter
+    def engines(self, engines: Engines) -> None:
+        self.parent.engines = engines
 
     def context_for(self, turn: Turn) -> list[ChatMessage]:
         if self.store.stage_of_prompt(turn.user.id) is None:
@@ -80,8 +102,7 @@ class StageRun:
 class BrainstormService:
     def __init__(self, store: Store, chat: ChatService) -> None:
         self.store = store
-        # Same engines and router as the app's service: one loaded model, one calibration.
-        self.chat = StageChat(store, chat.settings, engines=chat.engines, router=chat.router)
+        self.chat = StageChat(chat)
 
     # State ----------------------------------------------------------------------------------
 

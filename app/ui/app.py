@@ -17,14 +17,14 @@ from textual.worker import Worker, WorkerState
 import storage.db as storage_db
 from app import paths, signals
 from app.backend.preload import preload_fast_model
+from app.brainstorm.service import BrainstormService
 from app.chat import ChatService
 from app.config import Settings
-from app.ui.brainstorm_open import open_brainstorm
-from app.ui.drafts_commands import drafts_commands
-from app.ui.drafts_conversation import answer_to_draft
-from app.ui.drafts_screen import DraftsScreen
-from app.ui.main_screen import MainScreen
-from app.ui.usage_commands import choose_deep_model, show_session_usage
+from app.ui.brainstorm import BrainstormScreen, brainstorm_menu
+from app.ui.chat import MainScreen
+from app.ui.context import AhaContext
+from app.ui.drafts import DraftsScreen, answer_to_draft, draft_commands
+from app.ui.usage import choose_deep_model, show_session_usage
 from storage import Store
 from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
 from widgets.message_view import AssistantMessage
@@ -71,17 +71,33 @@ class AhaApp(App[None]):
         self.initial_draft = initial_draft
         # `aha brainstorm "problem"` starts on a new brainstorm (a session id).
         self.initial_brainstorm = initial_brainstorm
-        self.last_draft_id: str | None = initial_draft
         self.database_path = database_path or paths.database_path()
         self.requested_theme = theme or settings.ui.theme
-        self.store: Store
-        self.chat: ChatService
+        # Built in on_mount, once the database is open; every screen is handed it.
+        self.context: AhaContext
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    @property
+    def chat(self) -> ChatService:
+        return self.context.chat
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield from drafts_commands(screen)
+        if isinstance(screen, DraftsScreen):
+            yield from draft_commands(screen)
+            yield SystemCommand(
+                "Back to conversations", "Leave the drafts (ctrl+d)", self.pop_screen
+            )
         if not isinstance(screen, MainScreen):
             return
+        yield SystemCommand(
+            "Drafts",
+            "Write blog posts with a live outline and structure critique (ctrl+d)",
+            self.action_open_drafts,
+        )
         yield SystemCommand(
             "Search conversations", "Full-text search (ctrl+f)", screen.action_search
         )
@@ -98,12 +114,12 @@ class AhaApp(App[None]):
         yield SystemCommand(
             "Choose deep model",
             "Find servers on 127.0.0.1 and pick the deep route's model",
-            partial(choose_deep_model, self),
+            partial(choose_deep_model, self, self.context),
         )
         yield SystemCommand(
             "Session usage",
             "Tokens, speed, time to first token and cost of the open session",
-            lambda: show_session_usage(self, screen.session_id),
+            lambda: show_session_usage(self, self.context, screen.session_id),
         )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -122,16 +138,19 @@ class AhaApp(App[None]):
             )
         # A write waiting on another process's lock says so here, not on the raw terminal.
         storage_db.lock_notice = self._notify_waiting
-        self.store = Store.open(self.database_path)
-        recovered = self.store.recover_interrupted()
+        store = Store.open(self.database_path)
+        recovered = store.recover_interrupted()
         # Critiques carry no owner pid; one left streaming for minutes lost its writer.
-        self.store.recover_critiques()
-        self.chat = ChatService(self.store, self.settings)
-        self.push_screen(MainScreen())
+        store.recover_critiques()
+        chat = ChatService(store, self.settings)
+        self.context = AhaContext(
+            self.settings, store, chat, BrainstormService(store, chat), self, self.initial_draft
+        )
+        self.push_screen(MainScreen(self.context))
         if self.initial_draft is not None:
-            self.push_screen(DraftsScreen(self.initial_draft))
+            self.push_screen(DraftsScreen(self.context, self.initial_draft))
         if self.initial_brainstorm is not None:
-            open_brainstorm(self, self.initial_brainstorm)
+            self.open_brainstorm(self.initial_brainstorm)
         if recovered:
             self.notify(
                 f"{recovered} answer(s) were cut off when aha last stopped; "
@@ -191,14 +210,71 @@ class AhaApp(App[None]):
 
     def action_open_drafts(self) -> None:
         if isinstance(self.screen, MainScreen):
-            self.push_screen(DraftsScreen(self.last_draft_id))
+            self.open_draft(self.context.last_draft_id)
 
     def action_close_drafts(self) -> None:
         if isinstance(self.screen, DraftsScreen):
             self.pop_screen()  # the screen saves the draft as it goes
 
     def on_assistant_message_to_draft(self, event: AssistantMessage.ToDraft) -> None:
-        answer_to_draft(self, event.message_id, event.view)
+        answer_to_draft(self.context, self, event.message_id, event.view)
+
+    # Navigation (app.ui.context.Navigator): screens never import each other ----------------
+
+    def _main_screen(self) -> MainScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+    async def _back_to_main(self) -> MainScreen | None:
+        """Close every screen above the chat screen (each saves what it holds as it goes)."""
+        main = self._main_screen()
+        if main is not None:
+            while self.screen is not main:
+                self.pop_screen()
+        return main
+
+    def chat_busy(self) -> bool:
+        main = self._main_screen()
+        return main is not None and main.streaming
+
+    async def open_session(self, session_id: str | None, message: str | None = None) -> None:
+        main = await self._back_to_main()
+        if main is None:
+            return
+        if session_id is None:
+            await main.action_new_session()
+        else:
+            await main.open_session(session_id, select=message)
+
+    async def send_prompt(self, session_id: str, text: str, parent: str | None) -> None:
+        main = await self._back_to_main()
+        if main is not None:
+            await main.send_branch_prompt(session_id, text, parent)
+
+    async def discuss(self, prompt: str) -> bool:
+        if self.chat_busy():
+            return False
+        main = await self._back_to_main()
+        if main is None:
+            return False
+        await main.action_new_session()
+        main.prompt_box.load_text(prompt)
+        main.prompt_box.move_cursor(main.prompt_box.document.end)
+        main.prompt_box.focus()
+        return True
+
+    def open_draft(self, draft_id: str | None) -> None:
+        if draft_id is not None:
+            self.context.last_draft_id = draft_id
+        if isinstance(self.screen, DraftsScreen):
+            self.screen.run_worker(self.screen.open_draft(draft_id), exit_on_error=False)
+            return
+        self.push_screen(DraftsScreen(self.context, draft_id))
+
+    def open_brainstorm(self, session_id: str) -> None:
+        self.push_screen(BrainstormScreen(self.context, session_id))
+
+    def brainstorm_menu(self, current_session: str | None) -> None:
+        brainstorm_menu(self.context, self, current_session)
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -207,9 +283,9 @@ class AhaApp(App[None]):
                 loop.remove_signal_handler(signum)
             except (NotImplementedError, RuntimeError, ValueError):
                 break
-        store = getattr(self, "store", None)
-        if store is not None:
-            store.close()
+        context: AhaContext | None = getattr(self, "context", None)
+        if context is not None:
+            context.store.close()
 
 
 def run_tui(

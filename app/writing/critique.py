@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from app.backend.events import ChatMessage
 from app.writing.apply_outline import WAS, WAS_PATTERN, apply_outline
 from app.writing.checks import check
 from app.writing.outline import parse_outline
@@ -102,7 +103,7 @@ def _fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def critique_messages(text: str, *, max_chars: int = MAX_TEXT_CHARS) -> list[dict[str, str]]:
+def critique_messages(text: str, *, max_chars: int = MAX_TEXT_CHARS) -> list[ChatMessage]:
     """The chat messages for a structure critique of `text`: the editor's brief (system), then
     the outline, the checks' findings and the draft itself (user). The draft is cut at
     `max_chars` (a small context, such as the embedded model's 2048 tokens, wants less); the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from app.ui.app import AhaApp
-from app.ui.drafts_screen import DraftsScreen
+from app.ui.drafts import DraftsScreen
 from tests.pilot.helpers import wait_for
 
 

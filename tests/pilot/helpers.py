@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 from app.ui.app import AhaApp
-from app.ui.main_screen import MainScreen
+from app.ui.chat import MainScreen
 from storage import MessageStatus
 from widgets.message_view import AssistantMessage
 from widgets.prompt_input import PromptInput

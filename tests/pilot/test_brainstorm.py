@@ -10,7 +10,7 @@ from textual.widgets import Input
 from app.brainstorm.stages import Stage
 from app.config import load_settings
 from app.ui.app import AhaApp
-from app.ui.brainstorm_screen import BrainstormScreen
+from app.ui.brainstorm import BrainstormScreen
 from app.ui.dialogs import InputDialog
 from storage.brainstorm_models import IdeaStatus
 from tests.helpers.scripted_engine import Script, ScriptedEngines
@@ -165,7 +165,7 @@ async def test_branch_on_an_idea_opens_the_main_screen(home: Path) -> None:
 async def test_picker_palette_and_rerun_keep_every_run(home: Path) -> None:
     """With a brainstorm stored, ctrl+b on an ordinary session offers the list; the palette's
     "Brainstorm" does the same; r re-runs a stage as a new prompt, the old run stays."""
-    from app.ui.brainstorm_open import BrainstormPicker  # noqa: PLC0415
+    from app.ui.brainstorm.picker import BrainstormPicker  # noqa: PLC0415
 
     script = Script()
     app = scripted_app()

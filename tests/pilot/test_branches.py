@@ -9,7 +9,7 @@ import pytest
 
 from app.config import load_settings
 from app.ui.app import AhaApp
-from app.ui.search_screen import SearchScreen
+from app.ui.search import SearchScreen
 from storage import MessageStatus, RouteRecord, Store
 from tests.pilot.helpers import answer_ids, main_screen, send, wait_for, wait_for_new_answer
 from widgets.message_view import AssistantMessage, UserMessage

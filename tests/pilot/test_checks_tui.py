@@ -11,7 +11,7 @@ import pytest
 from app.checks import sandbox
 from app.config import load_settings
 from app.ui.app import AhaApp
-from app.ui.check_output import CheckOutputScreen
+from app.ui.chat.check_output import CheckOutputScreen
 from storage import MessageStatus, RouteRecord, Store
 from tests.helpers.tools import require
 from tests.pilot.helpers import main_screen, wait_for

@@ -7,8 +7,8 @@ from pathlib import Path
 from app.config import load_settings
 from app.ui.app import AhaApp
 from app.ui.dialogs import ConfirmDialog
-from app.ui.drafts_screen import DraftsScreen
-from app.ui.main_screen import MainScreen
+from app.ui.drafts import DraftsScreen
+from app.ui.chat import MainScreen
 from tests.pilot.drafts_helpers import (
     drafts_screen,
     open_drafts,
@@ -217,7 +217,7 @@ def found(app: AhaApp, kind: type, title: str) -> bool:
 async def test_command_palette_opens_drafts_and_runs_draft_commands(home: Path) -> None:
     from textual.command import CommandList, CommandPalette
 
-    from app.ui.drafts_versions import VersionsScreen
+    from app.ui.drafts.files import VersionsScreen
 
     app = AhaApp(load_settings())
     async with app.run_test(size=(120, 40)) as pilot:

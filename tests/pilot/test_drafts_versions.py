@@ -11,11 +11,11 @@ import pytest
 from app.config import load_settings
 from app.ui.app import AhaApp
 from app.ui.dialogs import InputDialog
-from app.ui.drafts_conversation import NEW_DRAFT, PickDraftDialog
-from app.ui.drafts_screen import DraftsScreen
-from app.ui.drafts_versions import VersionsScreen
-from app.ui.main_screen import MainScreen
-from app.ui.search_screen import SearchScreen
+from app.ui.drafts.to_draft import NEW_DRAFT, PickDraftDialog
+from app.ui.drafts import DraftsScreen
+from app.ui.drafts.files import VersionsScreen
+from app.ui.chat import MainScreen
+from app.ui.search import SearchScreen
 from storage import MessageStatus, Store
 from storage.repository import RouteRecord
 from tests.pilot.drafts_helpers import drafts_screen, type_text
@@ -172,7 +172,7 @@ async def test_answer_goes_to_a_new_then_an_existing_draft(home: Path) -> None:
 
 
 async def test_selected_part_of_an_answer_goes_to_the_draft(home: Path) -> None:
-    from app.ui.drafts_conversation import append_to_draft, selected_text_in
+    from app.ui.drafts.to_draft import append_to_draft, selected_text_in
 
     seed_answer(home, "First paragraph here.\n\nSecond paragraph.")
     app = AhaApp(load_settings())
@@ -199,7 +199,7 @@ async def test_selected_part_of_an_answer_goes_to_the_draft(home: Path) -> None:
 
 
 def test_append_to_draft_keeps_the_text_before(aha_home: Path) -> None:
-    from app.ui.drafts_conversation import append_to_draft
+    from app.ui.drafts.to_draft import append_to_draft
 
     store = Store.open(aha_home / "aha.db")
     try:

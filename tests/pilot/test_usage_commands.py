@@ -11,7 +11,7 @@ import pytest
 from app.backend.discovery import DEEP_CHOICE_KEY, DeepChoice
 from app.config import load_settings
 from app.ui.app import AhaApp
-from app.ui.usage_commands import DeepModelPicker, choose_deep_model, show_session_usage
+from app.ui.usage import DeepModelPicker, choose_deep_model, show_session_usage
 from storage import MessageStatus, RouteRecord, Store
 from tests.helpers.openai_stub import OpenAIStub, free_port
 from tests.pilot.helpers import main_screen, wait_for
@@ -44,7 +44,7 @@ async def test_choose_deep_model_stores_the_choice_the_route_then_uses(
         app = AhaApp(load_settings())
         async with app.run_test(size=SIZE) as pilot:
             assert (await app.chat.availability("deep")).detail.startswith("small-7b at")
-            choose_deep_model(app)
+            choose_deep_model(app, app.context)
             await wait_for(pilot, lambda: isinstance(app.screen, DeepModelPicker), timeout=20)
             await pilot.press("down", "down", "enter")  # automatic, small-7b, big-70b
             await wait_for(pilot, lambda: not isinstance(app.screen, DeepModelPicker))
@@ -61,7 +61,7 @@ async def test_choose_deep_model_says_when_nothing_answers(
     auto_deep(monkeypatch, port)
     app = AhaApp(load_settings())
     async with app.run_test(size=SIZE) as pilot:
-        choose_deep_model(app)
+        choose_deep_model(app, app.context)
         expected = f"Nothing found: no server on 127.0.0.1 port {port}"
         await wait_for(pilot, lambda: expected in notes(app), timeout=20)
         assert not isinstance(app.screen, DeepModelPicker)
@@ -73,7 +73,7 @@ async def test_config_that_names_the_model_wins(
     monkeypatch.setenv("AHA_ROUTES__DEEP__MODEL", "openai/qwen")
     app = AhaApp(load_settings())
     async with app.run_test(size=SIZE) as pilot:
-        choose_deep_model(app)
+        choose_deep_model(app, app.context)
         await pilot.pause()
         assert any("the config names the deep model" in n for n in notes(app))
         assert app.store.get_preference(DEEP_CHOICE_KEY) is None
@@ -101,7 +101,7 @@ async def test_session_usage_sums_the_open_session(home: Path) -> None:
     app = AhaApp(load_settings())
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: main_screen(app).session_id == session.id, timeout=10)
-        show_session_usage(app, main_screen(app).session_id)
+        show_session_usage(app, app.context, main_screen(app).session_id)
         await pilot.pause()
         (summary,) = [n for n in app._notifications if n.title == "Session usage"]
     first, *routes = summary.message.splitlines()

@@ -87,7 +87,7 @@ async def show_drafts(pilot: Pilot[None]) -> None:
         screen = app.screen
         if (
             getattr(screen, "sections", None)
-            and getattr(screen, "proposed", None)
+            and getattr(getattr(screen, "critique", None), "proposed", None)
             and getattr(screen, "words", 0)
             and getattr(screen, "findings", None) is not None
         ):

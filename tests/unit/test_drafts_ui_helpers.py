@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.ui.drafts_versions import draft_slug
+from app.ui.drafts.files import draft_slug
 from widgets.draft_list import edited_label
 from widgets.draft_versions import diff_text, version_diff
 

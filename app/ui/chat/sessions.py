@@ -1,6 +1,6 @@
-"""Session management on the main screen: rename, archive, delete, filter, show archived.
-
-A mixin of MainScreen; the keys live on the SessionList, which posts ActionRequested.
+"""Session management on the chat screen: rename, archive, delete, export, filter, show
+archived. A controller the screen owns; the keys live on the SessionList, which posts
+ActionRequested, and the screen's handler calls `SessionController.act`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ from textual.widgets import Input
 
 from app import paths
 from app.ui.dialogs import ConfirmDialog, InputDialog
-from widgets.session_list import SessionList
 
 if TYPE_CHECKING:
-    from app.ui.host import ScreenHost as _Base
-else:
-    _Base = object
+    from app.ui.chat.screen import MainScreen
 
 
 EXPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json"}
@@ -30,19 +27,22 @@ def export_filename(title: str, session_id: str) -> str:
     return f"{slug or session_id[:12]}.md"
 
 
-class SessionActions(_Base):
-    async def on_session_list_action_requested(self, event: SessionList.ActionRequested) -> None:
-        await self.session_action(event.action, event.session_id)
+class SessionController:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.store = screen.ctx.store
 
-    async def session_action(self, action: str, session_id: str | None) -> None:
+    async def act(self, action: str, session_id: str | None) -> None:
         """rename / archive / delete / export a session, or filter / show_archived the list."""
         if action == "filter":
-            self.query_one("#session-filter", Input).focus()
+            self.screen.query_one("#session-filter", Input).focus()
             return
         if action == "show_archived":
-            self.show_archived = not self.show_archived
-            self.refresh_sessions()
-            self.notify("Showing archived sessions" if self.show_archived else "Archived hidden")
+            self.screen.show_archived = not self.screen.show_archived
+            self.screen.refresh_sessions()
+            self.screen.notify(
+                "Showing archived sessions" if self.screen.show_archived else "Archived hidden"
+            )
             return
         if session_id is None:
             return
@@ -50,20 +50,20 @@ class SessionActions(_Base):
         if session is None:
             return
         if action == "rename":
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 InputDialog("Rename session", session.title),
                 lambda title: self._rename(session_id, title),
             )
         elif action == "archive":
             if session.archived:
                 self.store.unarchive_session(session_id)
-                self.notify(f"Unarchived: {session.title}")
+                self.screen.notify(f"Unarchived: {session.title}")
             else:
                 self.store.archive_session(session_id)
-                self.notify(f"Archived: {session.title} (A shows archived sessions)")
-            self.refresh_sessions()
+                self.screen.notify(f"Archived: {session.title} (A shows archived sessions)")
+            self.screen.refresh_sessions()
         elif action == "export":
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 InputDialog(
                     "Export to (.md: active branch as Markdown; .json: the whole tree)",
                     str(paths.exports_dir() / export_filename(session.title, session_id)),
@@ -71,9 +71,9 @@ class SessionActions(_Base):
                 lambda target: self._export(session_id, target),
             )
         elif action == "delete":
-            if session_id == self.session_id and self._busy():
+            if session_id == self.screen.session_id and self.screen.busy():
                 return
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 ConfirmDialog(f"Delete “{session.title or 'untitled'}” and all its messages?"),
                 lambda yes: self._delete(session_id, bool(yes)),
             )
@@ -84,7 +84,7 @@ class SessionActions(_Base):
         path = Path(target.strip()).expanduser()
         fmt = EXPORT_SUFFIXES.get(path.suffix.lower())
         if fmt is None:
-            self.notify("Export needs a .md or .json file name.", severity="warning")
+            self.screen.notify("Export needs a .md or .json file name.", severity="warning")
             return
         session = self.store.get_session(session_id)
         if session is None:
@@ -95,20 +95,20 @@ class SessionActions(_Base):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_session(self.store, session, fmt), encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
+            self.screen.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
             return
-        self.notify(f"Exported to {path}")
+        self.screen.notify(f"Exported to {path}")
 
     def _rename(self, session_id: str, title: str | None) -> None:
         if title is not None and title.strip():
             self.store.rename_session(session_id, title.strip())
-            self.refresh_sessions()
+            self.screen.refresh_sessions()
 
     async def _delete(self, session_id: str, yes: bool) -> None:
         if not yes:
             return
         self.store.delete_session(session_id)
-        if session_id == self.session_id:
-            await self.action_new_session()
-        self.refresh_sessions()
-        self.notify("Session deleted")
+        if session_id == self.screen.session_id:
+            await self.screen.action_new_session()
+        self.screen.refresh_sessions()
+        self.screen.notify("Session deleted")

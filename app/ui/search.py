@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,7 +15,8 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.sanitize import one_line
-from storage.search_repo import MARK_CLOSE, MARK_OPEN
+from app.ui.context import AhaContext
+from storage.search_repo import MARK_CLOSE, MARK_OPEN, SearchHit
 
 # Waiting this long after the last keystroke keeps typing smooth on a large database.
 DEBOUNCE_S = 0.12
@@ -43,8 +43,8 @@ def local_date(stamp: str) -> str:
         return stamp[:10]
 
 
-class SearchScreen(ModalScreen[Any]):
-    """Returns the chosen hit (a storage SearchHit), or None."""
+class SearchScreen(ModalScreen[SearchHit | None]):
+    """Returns the chosen message hit, or None; a draft hit opens the drafts screen."""
 
     DEFAULT_CSS = """
     SearchScreen {
@@ -69,10 +69,11 @@ class SearchScreen(ModalScreen[Any]):
         Binding("down", "focus_results", "Results", id="search.results", show=False),
     ]
 
-    def __init__(self, query: str = "") -> None:
+    def __init__(self, ctx: AhaContext, query: str = "") -> None:
         super().__init__()
+        self.ctx = ctx
         self.initial_query = query
-        self.hits: list[Any] = []
+        self.hits: list[SearchHit] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -96,7 +97,7 @@ class SearchScreen(ModalScreen[Any]):
         import asyncio
 
         await asyncio.sleep(DEBOUNCE_S)  # a newer keystroke cancels this worker first
-        self.hits = self.app.store.search(query, limit=50)  # type: ignore[attr-defined]
+        self.hits = self.ctx.store.search(query, limit=50)
         self._show(query)
 
     def _show(self, query: str) -> None:
@@ -105,7 +106,7 @@ class SearchScreen(ModalScreen[Any]):
         style = f"bold {self.app.theme_variables.get('accent', 'yellow')}"
         for index, hit in enumerate(self.hits):
             line = Text()
-            if getattr(hit, "kind", "message") == "draft":
+            if hit.kind == "draft":
                 line.append("✎ ", style="bold")
             line.append(one_line(hit.session_title) or "untitled", style="bold")
             line.append(f" · {hit.role} · {local_date(hit.created_at)}\n", style="dim")
@@ -124,17 +125,13 @@ class SearchScreen(ModalScreen[Any]):
         if event.option.id is not None:
             self._open(self.hits[int(event.option.id)])
 
-    def _open(self, hit: Any) -> None:
+    def _open(self, hit: SearchHit) -> None:
         """A message hit goes back to the caller; a draft hit opens the drafts screen on it."""
-        if getattr(hit, "kind", "message") != "draft":
+        if hit.kind != "draft":
             self.dismiss(hit)
             return
-        from app.ui.drafts_screen import DraftsScreen
-
-        app = self.app
         self.dismiss(None)
-        app.last_draft_id = hit.draft_id  # type: ignore[attr-defined]
-        app.push_screen(DraftsScreen(hit.draft_id))
+        self.ctx.nav.open_draft(hit.draft_id)
 
     def action_focus_results(self) -> None:
         results = self.query_one("#hits", OptionList)

@@ -1,9 +1,9 @@
 """The idea board's requests on the brainstorm screen: every change goes to the store, then
-the board is redrawn from it (a mixin of BrainstormScreen)."""
+the board is redrawn from it. A controller the brainstorm screen owns; its handlers call it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
@@ -13,20 +13,23 @@ from storage.brainstorm_repo import BrainstormError
 from widgets.idea_board import IdeaBoard
 
 if TYPE_CHECKING:
-    from app.ui.brainstorm_screen import BrainstormScreen as _Base
-else:
-    _Base = object
+    from app.ui.brainstorm.screen import BrainstormScreen
 
 
-class BoardActions(_Base):
-    def refresh_board(self, select: str | None = None) -> None:
-        board = self.query_one(IdeaBoard)
-        board.show_ideas(self.store.list_ideas(self.session_id), select=select)
+class BoardController:
+    def __init__(self, screen: BrainstormScreen) -> None:
+        self.screen = screen
+        self.store = screen.ctx.store
+        self.service = screen.ctx.brainstorms
+
+    def refresh(self, select: str | None = None) -> None:
+        board = self.screen.query_one(IdeaBoard)
+        board.show_ideas(self.store.list_ideas(self.screen.session_id), select=select)
         live = sum(i.status.value in ("new", "kept") for i in board.ideas)
         kept = sum(i.status.value == "kept" for i in board.ideas)
         board.border_title = f"Ideas · {live} live · {kept} kept · {len(board.ideas)} in all"
 
-    def on_idea_board_highlighted(self, event: IdeaBoard.Highlighted) -> None:
+    def highlighted(self, event: IdeaBoard.Highlighted) -> None:
         """The idea under the cursor in full below the board: text, detail, where it stands."""
         idea = event.idea
         if idea is None:
@@ -41,7 +44,7 @@ class BoardActions(_Base):
         if idea.tags:
             facts.append("tags: " + ", ".join(idea.tags))
         lines.append(" · ".join(facts))
-        self.query_one("#bs-detail", Static).update("\n".join(lines))
+        self.screen.query_one("#bs-detail", Static).update("\n".join(lines))
 
     def _board_change(self, change: object, select: str) -> None:
         """Apply a store change; a refused one (merge into a dropped idea...) is one line."""
@@ -49,10 +52,10 @@ class BoardActions(_Base):
             if callable(change):
                 change()
         except BrainstormError as exc:
-            self.notify(str(exc), severity="warning")
-        self.refresh_board(select=select)
+            self.screen.notify(str(exc), severity="warning")
+        self.refresh(select=select)
 
-    def on_idea_board_rate(self, event: IdeaBoard.Rate) -> None:
+    def rate(self, event: IdeaBoard.Rate) -> None:
         idea = self.store.get_idea(event.idea_id)
         if idea is None:
             return
@@ -60,23 +63,23 @@ class BoardActions(_Base):
         effort = bump(idea.effort, event.effort_step) if event.effort_step else idea.effort
         self._board_change(lambda: self.store.rate_idea(idea.id, impact, effort), idea.id)
 
-    def on_idea_board_set_status(self, event: IdeaBoard.SetStatus) -> None:
+    def set_status(self, event: IdeaBoard.SetStatus) -> None:
         self._board_change(
             lambda: self.store.set_idea_status(event.idea_id, event.status), event.idea_id
         )
 
-    def on_idea_board_merge(self, event: IdeaBoard.Merge) -> None:
+    def merge(self, event: IdeaBoard.Merge) -> None:
         self._board_change(
             lambda: self.store.merge_idea(event.idea_id, event.into_id), event.into_id
         )
         target = self.store.get_idea(event.into_id)
         if target is not None:
-            self.notify(f"Merged into: {target.text}")
+            self.screen.notify(f"Merged into: {target.text}")
 
-    def on_idea_board_move(self, event: IdeaBoard.Move) -> None:
+    def move(self, event: IdeaBoard.Move) -> None:
         self._board_change(lambda: self.store.move_idea(event.idea_id, event.step), event.idea_id)
 
-    def on_idea_board_edit_tags(self, event: IdeaBoard.EditTags) -> None:
+    def edit_tags(self, event: IdeaBoard.EditTags) -> None:
         idea = self.store.get_idea(event.idea_id)
         if idea is None:
             return
@@ -87,35 +90,25 @@ class BoardActions(_Base):
                     lambda: self.store.set_idea_tags(idea.id, parse_tags(text)), idea.id
                 )
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             InputDialog("Tags (comma separated)", ", ".join(idea.tags), "data, cheap"), save
         )
 
-    async def on_idea_board_branch(self, event: IdeaBoard.Branch) -> None:
+    async def branch(self, event: IdeaBoard.Branch) -> None:
         """Develop one idea in the main conversation: a new prompt, a sibling branch of the
         stage prompt that produced it, answered there at once."""
-        if self.streaming:
-            self.notify("A stage is running: Escape cancels it.", severity="warning")
+        if self.screen.streaming:
+            self.screen.notify("A stage is running: Escape cancels it.", severity="warning")
             return
         idea = self.store.get_idea(event.idea_id)
         if idea is None:
             return
         parent, text = self.service.branch_prompt(idea)
-        session_id = self.session_id
-        stack = self.app.screen_stack
-        main = next((s for s in reversed(stack[:-1]) if hasattr(s, "prompt_answer")), None)
-        if main is None or getattr(main, "streaming", False):
-            self.notify("The main screen is busy; try again when its answer ends.")
+        nav = self.screen.ctx.nav
+        if nav.chat_busy():
+            self.screen.notify("The main screen is busy; try again when its answer ends.")
             return
-        self.dismiss()
-        self.app.call_later(_open_branch, main, session_id, text, parent)
-
-
-async def _open_branch(main: Any, session_id: str, text: str, parent: str | None) -> None:
-    """On the main screen: open the brainstorm's session and send the branch prompt."""
-    await main.open_session(session_id)
-    # Show the thread the new prompt continues (it branches off above the active leaf).
-    store = main.store
-    thread = store.thread(parent) if parent else []
-    await main.conversation.show_thread(thread, store.sibling_positions(session_id))
-    main.start_answer(main.prompt_answer(text, parent))
+        session_id = self.screen.session_id
+        self.screen.dismiss()
+        # Run by the App, not by this screen's handler: the screen is on its way out.
+        self.screen.app.call_later(nav.send_prompt, session_id, text, parent)

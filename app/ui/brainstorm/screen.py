@@ -17,12 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from app import paths
-from app.brainstorm.service import BrainstormService
 from app.brainstorm.stages import ORDER, SPECS, Stage
-from app.ui.brainstorm_board import BoardActions
-from app.ui.brainstorm_run import StageRunner
+from app.ui.brainstorm.board import BoardController
+from app.ui.brainstorm.stages import StageRunner
+from app.ui.context import AhaContext
 from app.ui.dialogs import InputDialog
-from storage import Store
 from storage.brainstorm_repo import BrainstormError
 from widgets.conversation import Conversation
 from widgets.idea_board import IdeaBoard
@@ -37,8 +36,8 @@ def default_plan_path(session_id: str) -> Path:
     return paths.exports_dir() / f"aha-plan-{session_id[:8]}.md"
 
 
-class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
-    CSS_PATH = Path(__file__).parent / "brainstorm_screen.tcss"
+class BrainstormScreen(Screen[None]):
+    CSS_PATH = Path(__file__).parent / "brainstorm.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel stage", id="brainstorm.cancel"),
         Binding("escape", "close", "Back", id="brainstorm.close"),
@@ -53,23 +52,16 @@ class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
         ),
     ]  # fmt: skip
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, ctx: AhaContext, session_id: str) -> None:
         super().__init__()
+        self.ctx = ctx
+        self.store = ctx.store
+        self.service = ctx.brainstorms
+        self.stages = StageRunner(self)
+        self.board = BoardController(self)
         self.session_id = session_id
         self.streaming = False
         self.shown_stage = Stage.FRAME
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def service(self) -> BrainstormService:
-        service: BrainstormService | None = getattr(self.app, "brainstorms", None)
-        if service is None:
-            service = BrainstormService(self.store, self.app.chat)  # type: ignore[attr-defined]
-            self.app.brainstorms = service  # type: ignore[attr-defined]
-        return service
 
     @property
     def conversation(self) -> Conversation:
@@ -123,10 +115,10 @@ class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
         if stage is None:
             self.notify("The plan is done: e exports it, r re-runs the stage shown.")
             return
-        self.run_stage(stage)
+        self.stages.run(stage)
 
     def action_rerun(self) -> None:
-        self.run_stage(self.shown_stage)
+        self.stages.run(self.shown_stage)
 
     # Escape, export, problem ----------------------------------------------------------------
 
@@ -137,7 +129,7 @@ class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
             return not self.streaming
         return True
 
-    def _set_streaming(self, streaming: bool) -> None:
+    def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
 
@@ -180,3 +172,29 @@ class BrainstormScreen(StageRunner, BoardActions, Screen[None]):
 
         problem = self.service.get(self.session_id).problem
         self.app.push_screen(InputDialog("Problem statement", problem), save)
+
+    # The idea board's requests: handed to the board controller -------------------------------
+
+    def refresh_board(self, select: str | None = None) -> None:
+        self.board.refresh(select)
+
+    def on_idea_board_highlighted(self, event: IdeaBoard.Highlighted) -> None:
+        self.board.highlighted(event)
+
+    def on_idea_board_rate(self, event: IdeaBoard.Rate) -> None:
+        self.board.rate(event)
+
+    def on_idea_board_set_status(self, event: IdeaBoard.SetStatus) -> None:
+        self.board.set_status(event)
+
+    def on_idea_board_merge(self, event: IdeaBoard.Merge) -> None:
+        self.board.merge(event)
+
+    def on_idea_board_move(self, event: IdeaBoard.Move) -> None:
+        self.board.move(event)
+
+    def on_idea_board_edit_tags(self, event: IdeaBoard.EditTags) -> None:
+        self.board.edit_tags(event)
+
+    async def on_idea_board_branch(self, event: IdeaBoard.Branch) -> None:
+        await self.board.branch(event)

@@ -1,4 +1,4 @@
-"""Versions, export and $EDITOR: a mixin of the drafts screen, plus the versions dialog.
+"""Versions, export and $EDITOR: a controller the drafts screen owns, and the versions dialog.
 
 A restore, an edit made in $EDITOR and an applied outline are all new versions: history only
 grows, so whatever text they replace stays one step back.
@@ -27,9 +27,7 @@ from storage.drafts_models import DraftVersion
 from widgets.draft_versions import DiffView, VersionList
 
 if TYPE_CHECKING:
-    from app.ui.drafts_host import DraftsHost as _Base
-else:
-    _Base = object
+    from app.ui.drafts.screen import DraftsScreen
 
 
 def draft_slug(title: str, draft_id: str) -> str:
@@ -107,19 +105,23 @@ class VersionsScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DraftFileActions(_Base):
+class DraftFiles:
+    def __init__(self, screen: DraftsScreen) -> None:
+        self.screen = screen
+        self.store = screen.ctx.store
+
     # Versions ---------------------------------------------------------------------------------
 
-    def action_versions(self) -> None:
-        self.save_now()
-        if self.draft_id is None:
-            self.notify("Nothing saved yet: versions appear as you write.")
+    def versions(self) -> None:
+        self.screen.save_now()
+        if self.screen.draft_id is None:
+            self.screen.notify("Nothing saved yet: versions appear as you write.")
             return
-        draft = self.store.get_draft(self.draft_id)
+        draft = self.store.get_draft(self.screen.draft_id)
         if draft is None:
             return
         versions = self.store.list_versions(draft.id)
-        self.app.push_screen(
+        self.screen.app.push_screen(
             VersionsScreen(
                 draft.title or "this draft", versions, draft.body, draft.current_version_id
             ),
@@ -127,27 +129,27 @@ class DraftFileActions(_Base):
         )
 
     def _restore(self, version_id: str | None) -> None:
-        if version_id is None or self.draft_id is None:
+        if version_id is None or self.screen.draft_id is None:
             return
-        self.save_now()  # what is on screen now stays one step back
+        self.screen.save_now()  # what is on screen now stays one step back
         try:
-            version = self.store.restore_version(self.draft_id, version_id)
+            version = self.store.restore_version(self.screen.draft_id, version_id)
         except KeyError as exc:
-            self.notify(f"Could not restore: {exc}", severity="error")
+            self.screen.notify(f"Could not restore: {exc}", severity="error")
             return
-        self.show_saved_text(version.body)
-        self.notify(f"Restored as a new version ({version.note}).")
+        self.screen.show_saved_text(version.body)
+        self.screen.notify(f"Restored as a new version ({version.note}).")
 
     # Export -----------------------------------------------------------------------------------
 
-    def action_export(self) -> None:
-        self.save_now()
-        draft = self.store.get_draft(self.draft_id) if self.draft_id else None
+    def export(self) -> None:
+        self.screen.save_now()
+        draft = self.store.get_draft(self.screen.draft_id) if self.screen.draft_id else None
         if draft is None:
-            self.notify("Nothing to export yet: write something first.", severity="warning")
+            self.screen.notify("Nothing to export yet: write something first.", severity="warning")
             return
         default = str(paths.exports_dir() / f"{draft_slug(draft.title, draft.id)}.md")
-        self.app.push_screen(
+        self.screen.app.push_screen(
             InputDialog("Export the draft as Markdown with front matter to:", default),
             self._export_to,
         )
@@ -155,9 +157,9 @@ class DraftFileActions(_Base):
     def _export_to(self, path_text: str | None) -> None:
         from app.writing.export import draft_markdown
 
-        if not path_text or not path_text.strip() or self.draft_id is None:
+        if not path_text or not path_text.strip() or self.screen.draft_id is None:
             return
-        draft = self.store.get_draft(self.draft_id)
+        draft = self.store.get_draft(self.screen.draft_id)
         if draft is None:
             return
         path = Path(path_text.strip()).expanduser()
@@ -165,23 +167,23 @@ class DraftFileActions(_Base):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(draft_markdown(draft), encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
+            self.screen.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
             return
-        self.notify(f"Exported to {path}", title="Draft exported")
+        self.screen.notify(f"Exported to {path}", title="Draft exported")
 
     # $EDITOR ----------------------------------------------------------------------------------
 
-    def action_external_editor(self) -> None:
+    def external_editor(self) -> None:
         """Hand the draft to $VISUAL / $EDITOR and take the result back as a new version."""
         command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not command or not command.strip():
-            self.notify(
+            self.screen.notify(
                 "Set $EDITOR (for example: export EDITOR=vim) to edit drafts in your editor.",
                 severity="warning",
             )
             return
-        self.save_now()
-        text = self.editor.text
+        self.screen.save_now()
+        text = self.screen.editor.text
         with tempfile.NamedTemporaryFile(
             "w", suffix=".md", prefix="aha-draft-", delete=False, encoding="utf-8"
         ) as handle:
@@ -192,34 +194,34 @@ class DraftFileActions(_Base):
             if returncode is None:
                 return
             if returncode != 0:
-                self.notify(
+                self.screen.notify(
                     f"$EDITOR ({command}) exited with status {returncode}: the draft is unchanged.",
                     severity="error",
                 )
                 return
             edited = temp.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
-            self.notify(f"Could not run $EDITOR ({command}): {exc}", severity="error")
+            self.screen.notify(f"Could not run $EDITOR ({command}): {exc}", severity="error")
             return
         finally:
             temp.unlink(missing_ok=True)
         if edited == text:
-            self.notify("No changes from $EDITOR.")
+            self.screen.notify("No changes from $EDITOR.")
             return
-        if self.draft_id is None:
-            self.draft_id = self.store.create_draft(body=edited).id
+        if self.screen.draft_id is None:
+            self.screen.draft_id = self.store.create_draft(body=edited).id
         else:
-            self.store.save_draft(self.draft_id, edited, note="from $EDITOR")
-        self.show_saved_text(edited)
-        self.notify("Saved the text from $EDITOR as a new version.")
+            self.store.save_draft(self.screen.draft_id, edited, note="from $EDITOR")
+        self.screen.show_saved_text(edited)
+        self.screen.notify("Saved the text from $EDITOR as a new version.")
 
     def _run_editor(self, argv: list[str]) -> int | None:
         try:
-            with self.app.suspend():
+            with self.screen.app.suspend():
                 return subprocess.run(argv, check=False).returncode
         except SuspendNotSupported:
-            if self.app.is_headless:
+            if self.screen.app.is_headless:
                 # No terminal to hand over (tests, scripts): the editor runs on its own.
                 return subprocess.run(argv, check=False, stdin=subprocess.DEVNULL).returncode
-            self.notify("This terminal cannot hand over to $EDITOR.", severity="error")
+            self.screen.notify("This terminal cannot hand over to $EDITOR.", severity="error")
             return None

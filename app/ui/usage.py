@@ -10,6 +10,7 @@ would not apply.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -29,6 +30,7 @@ from app.backend.discovery import (
 from app.backend.usage import format_cost
 from app.config import RouteConfig
 from app.sanitize import strip_control
+from app.ui.context import AhaContext
 from app.ui.dialogs import DIALOG_CSS
 from storage import Store
 from storage.usage_repo import UsageSummary
@@ -91,10 +93,10 @@ def _config_names_it(config: RouteConfig) -> str | None:
     return None
 
 
-def choose_deep_model(app: App[object]) -> None:
+def choose_deep_model(app: App[Any], ctx: AhaContext) -> None:
     """Palette command: probe, then offer the models found (or say why not)."""
-    settings = app.settings  # type: ignore[attr-defined]
-    store: Store = app.store  # type: ignore[attr-defined]
+    settings = ctx.settings
+    store = ctx.store
     config = settings.routes.get(DEEP_ROUTE)
     if config is None:
         app.notify(f"No '{DEEP_ROUTE}' route is configured.", severity="warning")
@@ -121,7 +123,7 @@ def choose_deep_model(app: App[object]) -> None:
                 store.delete_preference(DEEP_CHOICE_KEY)
                 text = "Deep route: the first model the first server lists"
             # The next prompt resolves the route again, with the new choice.
-            engine = app.chat.engines.get(DEEP_ROUTE)  # type: ignore[attr-defined]
+            engine = ctx.chat.engines.get(DEEP_ROUTE)
             forget = getattr(engine, "forget_availability", None)
             if forget is not None:
                 forget()
@@ -159,11 +161,11 @@ def session_usage_text(store: Store, session_id: str) -> str:
     return strip_control("\n".join(lines))
 
 
-def show_session_usage(app: App[object], session_id: str | None) -> None:
+def show_session_usage(app: App[Any], ctx: AhaContext, session_id: str | None) -> None:
     if session_id is None:
         app.notify("No session yet: send a prompt first.", severity="warning")
         return
-    store: Store = app.store  # type: ignore[attr-defined]
+    store = ctx.store
     app.notify(
         session_usage_text(store, session_id), title="Session usage", timeout=15, markup=False
     )

@@ -22,11 +22,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TextArea
 
+from app.ui.context import AhaContext
 from app.ui.dialogs import ConfirmDialog
-from app.ui.drafts_conversation import DiscussDraft
-from app.ui.drafts_critique import CritiqueActions
-from app.ui.drafts_versions import DraftFileActions
-from storage import Store
+from app.ui.drafts.critique import CritiqueController
+from app.ui.drafts.files import DraftFiles
 from storage.drafts_models import count_words
 from widgets.draft_critique import CritiquePanel
 from widgets.draft_list import DraftList, clock
@@ -34,10 +33,14 @@ from widgets.draft_outline import DraftOutline
 
 AUTOSAVE_S = 2.0
 ANALYSIS_DELAY_S = 0.2
+DISCUSS_INTRO = (
+    "Here is my draft{title}. Read it; my question about it follows.\n\n"
+    "<draft>\n{body}\n</draft>\n\n"
+)
 
 
-class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]):
-    CSS_PATH = Path(__file__).parent / "drafts_screen.tcss"
+class DraftsScreen(Screen[None]):
+    CSS_PATH = Path(__file__).parent / "drafts.tcss"
     BINDINGS = [
         # priority: a quick "ctrl+n, text" must type into the new draft, not the old one.
         Binding("ctrl+n", "new_draft", "New", id="drafts.new", priority=True),
@@ -51,8 +54,10 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         Binding("ctrl+o", "toggle_list", "List", id="drafts.toggle_list", show=False),
     ]
 
-    def __init__(self, draft_id: str | None = None) -> None:
+    def __init__(self, ctx: AhaContext, draft_id: str | None = None) -> None:
         super().__init__()
+        self.ctx = ctx
+        self.store = ctx.store
         self.draft_id: str | None = draft_id
         self.saved_text = ""
         self.saved_at: str | None = None
@@ -64,7 +69,8 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         self.words = 0  # counted with the outline, off the UI thread
         self.sections: list[Any] = []
         self.findings: list[Any] = []
-        self.init_critique()
+        self.critique = CritiqueController(self)
+        self.files = DraftFiles(self)
         # Kept here, not queried: on the way out the text is saved after the widgets are gone.
         self._editor = TextArea(
             "",
@@ -75,10 +81,6 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
             tab_behavior="focus",
             placeholder="# Title\n\nStart writing: it is saved as you go.",
         )
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
 
     @property
     def editor(self) -> TextArea:
@@ -124,14 +126,14 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         """Show a draft (None: a new, empty one that is stored at its first save)."""
         if save_first:
             self.save_now()
-        if self.critiquing and draft_id != self.draft_id:
+        if self.critique.critiquing and draft_id != self.draft_id:
             # The critique belongs to the draft being left: it stops, its text is kept.
-            self.action_cancel_critique()
+            self.critique.cancel()
         draft = self.store.get_draft(draft_id) if draft_id else None
         if draft_id is not None and draft is None:
             self.notify("That draft no longer exists.", severity="warning")
         self.draft_id = draft.id if draft else None
-        self.app.last_draft_id = self.draft_id  # type: ignore[attr-defined]
+        self.ctx.last_draft_id = self.draft_id
         body = draft.body if draft else ""
         self.saved_text = body
         self.saved_at = draft.updated_at if draft else None
@@ -143,7 +145,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         self.sub_title = (draft.title if draft and draft.title else "new draft") + " · drafts"
         self.update_status()
         self.run_analysis(body)
-        await self.show_last_critique()
+        await self.critique.show_last()
         self.editor.focus()
 
     @on(DraftList.DraftSelected)
@@ -158,7 +160,7 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         elif event.action == "versions":
             if event.draft_id is not None and event.draft_id != self.draft_id:
                 await self.open_draft(event.draft_id)
-            self.action_versions()
+            self.files.versions()
         elif event.action == "delete" and event.draft_id is not None:
             self._confirm_delete(event.draft_id)
 
@@ -238,16 +240,16 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
         if self.draft_id is None:
             draft = self.store.create_draft(body=text)
             self.draft_id = draft.id
-            self.app.last_draft_id = draft.id  # type: ignore[attr-defined]
+            self.ctx.last_draft_id = draft.id
             changed = True
         else:
             changed = self.store.save_draft(self.draft_id, text, note=note) is not None
         self.saved_text = text
         self._dirty_since = None
         self.saved_at = datetime.now().astimezone().isoformat()
-        draft = self.store.get_draft(self.draft_id)
-        if draft is not None:
-            self.sub_title = (draft.title or "new draft") + " · drafts"
+        saved = self.store.get_draft(self.draft_id)
+        if saved is not None:
+            self.sub_title = (saved.title or "new draft") + " · drafts"
         if not self._leaving:
             self.refresh_list()
             self.update_status()
@@ -336,10 +338,49 @@ class DraftsScreen(CritiqueActions, DraftFileActions, DiscussDraft, Screen[None]
     # Keys -------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        critique = self.critique_check(action)
+        critique = self.critique.check_action(action)
         if critique is not None:
             return critique
         return True
+
+    async def action_critique(self) -> None:
+        await self.critique.start()
+
+    def action_cancel_critique(self) -> None:
+        self.critique.cancel()
+
+    async def action_apply_outline(self) -> None:
+        await self.critique.apply_outline()
+
+    def action_versions(self) -> None:
+        self.files.versions()
+
+    def action_export(self) -> None:
+        self.files.export()
+
+    def action_external_editor(self) -> None:
+        self.files.external_editor()
+
+    async def action_discuss(self) -> None:
+        """A new conversation whose first prompt carries the draft's text as context: the
+        prompt box is filled in and the cursor waits after it for the question."""
+        self.save_now()
+        body = self.editor.text
+        if not body.strip():
+            self.notify("Write something first: the conversation needs the draft's text.")
+            return
+        draft = self.store.get_draft(self.draft_id) if self.draft_id else None
+        title = f" “{draft.title}”" if draft and draft.title else ""
+        prompt = DISCUSS_INTRO.format(title=title, body=body.strip("\n"))
+        if not await self.ctx.nav.discuss(prompt):
+            self.notify("An answer is streaming: try again when it has finished.")
+
+    # The side column --------------------------------------------------------------------------
+
+    def show_critique_panel(self, shown: bool) -> None:
+        self.critique_panel.display = shown
+        self.query_one("#draft-side").set_class(shown, "-critique")
+        self.rewrap_editor()
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()

@@ -1,25 +1,21 @@
-"""Answers and branches on the main screen: send, edit, regenerate, continue, fork, switch.
+"""Answers and branches on the chat screen: send, edit, regenerate, continue, fork, switch,
+check, ask deep. A controller the screen owns; the screen's message handlers call it.
 
-A mixin of MainScreen (handlers are found by name, so it works without Textual's metaclass).
 Every change to the tree goes through the chat service or the store; the views only redraw.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from app.chat import Turn
+from app.chat import ChatService, Turn, _ActiveLeaf
 from app.ui.answer_stream import stream_into
-from storage import Message, MessageStatus, StorageError
-from widgets.message_view import AssistantMessage, UserMessage
+from storage import Message, MessageStatus, StorageError, Store
+from widgets.message_view import AssistantMessage
 
 if TYPE_CHECKING:
-    from app.ui.host import ScreenHost as _Base
-    from widgets.message_base import MessageView
-else:
-    _Base = object
+    from app.ui.chat.screen import MainScreen
 
 OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
 
@@ -28,30 +24,34 @@ class _NotSaved(Exception):
     """The prompt could not be stored; it is back in the prompt box and the user was told."""
 
 
-class BranchActions(_Base):
-    """Mixin of MainScreen; `app.ui.host.ScreenHost` lists what it uses of the screen."""
+class AnswerController:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.store: Store = screen.ctx.store
+        self.chat: ChatService = screen.ctx.chat
 
     # Running an answer ----------------------------------------------------------------------
 
     def start_answer(self, work: Awaitable[None]) -> None:
-        self._set_streaming(True)
-        self.run_worker(work, group="stream", exclusive=True, exit_on_error=False)
+        self.screen.set_streaming(True)
+        self.screen.run_worker(work, group="stream", exclusive=True, exit_on_error=False)
 
-    async def prompt_answer(self, prompt: str, parent: Any) -> None:
+    async def prompt_answer(self, prompt: str, parent: str | None | _ActiveLeaf) -> None:
         """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling)."""
         store = self.store
         try:
-            if self.session_id is None:
-                self.session_id = store.create_session().id
-                self._remember_open_session()
+            if self.screen.session_id is None:
+                self.screen.session_id = store.create_session().id
+                self.screen.remember_open_session()
         except StorageError as exc:
             self._keep_unsaved(prompt, exc)
             return
-        view = await self.conversation.add_user(prompt)
+        session_id = self.screen.session_id
+        view = await self.screen.conversation.add_user(prompt)
 
         async def begin() -> Turn:
             try:
-                turn: Turn = await self.chat.begin_turn(self.session_id, prompt, parent_id=parent)
+                turn: Turn = await self.chat.begin_turn(session_id, prompt, parent_id=parent)
             except StorageError as exc:
                 await view.remove()  # it was never stored: do not show it as if it were
                 self._keep_unsaved(prompt, exc)
@@ -64,15 +64,15 @@ class BranchActions(_Base):
     def _keep_unsaved(self, prompt: str, exc: StorageError) -> None:
         """A prompt the database refused goes back into the prompt box (unless something new
         was typed there meanwhile), and the reason is shown: nothing typed is lost."""
-        box = self.prompt_box
+        box = self.screen.prompt_box
         if not box.text.strip():
             box.text = prompt
-        self.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
+        self.screen.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
 
     async def _run_turn(self, begin: Callable[[], Awaitable[Turn]], escalate: bool = True) -> None:
         """Start a turn, stream it into a new answer view, and leave the tree consistent
         whatever happens (completion, failure, or Escape at any point)."""
-        conversation = self.conversation
+        conversation = self.screen.conversation
         turn: Turn | None = None
         view: AssistantMessage | None = None
         try:
@@ -80,36 +80,32 @@ class BranchActions(_Base):
                 turn = await begin()
             except _NotSaved:
                 return
-            self.refresh_sessions()
-            decision = turn.decision
-            view = AssistantMessage(
-                turn.route,
-                turn.assistant.model or "",
-                decision.reasons,
-                decision.score,
-                turn.note,
-                content=turn.prefix,
-                message_id=turn.assistant.id,
-            )
-            await conversation.add_assistant(view)
-            await stream_into(view, self.chat, turn)
+            # The chat service finishes the row whatever ends this block (Escape included).
+            async with self.chat.running(turn):
+                self.screen.refresh_sessions()
+                decision = turn.decision
+                view = AssistantMessage(
+                    turn.route,
+                    turn.assistant.model or "",
+                    decision.reasons,
+                    decision.score,
+                    turn.note,
+                    content=turn.prefix,
+                    message_id=turn.assistant.id,
+                )
+                await conversation.add_assistant(view)
+                await stream_into(view, self.chat, turn)
         except StorageError as exc:
             # The answer is on screen; the database could not take (all of) it.
-            self.notify(f"Answer not fully saved: {exc}", title="Database", severity="error")
+            self.screen.notify(f"Answer not fully saved: {exc}", title="Database", severity="error")
             return
-        except asyncio.CancelledError:
-            if turn is not None and turn.final is None:
-                turn.final = self.store.finish_assistant(
-                    turn.assistant.id, MessageStatus.CANCELLED, turn.prefix
-                )
-            raise
         finally:
             if view is not None and turn is not None:
                 await view.finish(turn.final)
-            if self.session_id is not None:
-                conversation.update_siblings(self.store.sibling_positions(self.session_id))
-            self._set_streaming(False)
-            self.refresh_sessions()
+            if self.screen.session_id is not None:
+                conversation.update_siblings(self.store.sibling_positions(self.screen.session_id))
+            self.screen.set_streaming(False)
+            self.screen.refresh_sessions()
         # Completed (not cancelled, not crashed): with escalate = "auto", a weak fast answer
         # is asked again on the deep route at once, as a sibling, in this same worker.
         if not escalate or turn is None or turn.final is None:
@@ -117,29 +113,27 @@ class BranchActions(_Base):
         auto_check = self.chat.settings.checks.run == "auto" and "```" in turn.final.content
         if auto_check and turn.final.status is MessageStatus.COMPLETE:
             # [checks] run = "auto": an answer with code is checked as soon as it is complete.
-            self._set_streaming(True)
+            self.screen.set_streaming(True)
             await self._check_answer(turn.final.id)
             return
         weak = self.chat.escalation_offer(turn.final)
         if weak and turn.final is not None and self.chat.settings.router.escalate == "auto":
-            self.notify(f"fast answer looked weak ({', '.join(weak)}); asking deep")
-            self._set_streaming(True)
+            self.screen.notify(f"fast answer looked weak ({', '.join(weak)}); asking deep")
+            self.screen.set_streaming(True)
             await self._escalate(turn.final)
 
     # Checks: an answer's code against its tests, repair rounds --------------------------------
 
-    async def on_assistant_message_check(self, event: AssistantMessage.Check) -> None:
-        if self._busy():
-            return
-        self.start_answer(self._check_answer(event.message_id))
+    def check(self, answer_id: str) -> None:
+        if not self.screen.busy():
+            self.start_answer(self._check_answer(answer_id))
 
-    def on_assistant_message_check_output(self, event: AssistantMessage.CheckOutput) -> None:
-        checks = self.store.checks_of(event.message_id)
-        if not checks:
-            return
-        from app.ui.check_output import CheckOutputScreen
+    def show_check_output(self, answer_id: str) -> None:
+        checks = self.store.checks_of(answer_id)
+        if checks:
+            from app.ui.chat.check_output import CheckOutputScreen
 
-        self.app.push_screen(CheckOutputScreen(checks[-1]))
+            self.screen.app.push_screen(CheckOutputScreen(checks[-1]))
 
     async def _check_answer(self, answer_id: str) -> None:
         """In the stream worker: check, then repair and escalate as the checker decides;
@@ -149,49 +143,50 @@ class BranchActions(_Base):
 
         answer = self.store.get_message(answer_id)
         if answer is None:
-            self._set_streaming(False)
+            self.screen.set_streaming(False)
             return
 
         async def show(turn: Turn, label: str) -> None:
-            self.notify(f"Check: {label}…", timeout=4)
+            self.screen.notify(f"Check: {label}…", timeout=4)
             # The request (tests wanted, the failure to fix) is a message of the thread too.
-            request = await self.conversation.add_user(turn.user.content)
+            request = await self.screen.conversation.add_user(turn.user.content)
             request.message_id = turn.user.id
 
             async def begun() -> Turn:
                 return turn
 
             await self._run_turn(begun, escalate=False)
-            self._set_streaming(True)
+            self.screen.set_streaming(True)
 
         try:
-            self.notify("Checking the code against its tests in the sandbox…", timeout=4)
+            self.screen.notify("Checking the code against its tests in the sandbox…", timeout=4)
             outcome = await Checker(self.chat, show).check(answer)
         finally:
-            self._set_streaming(False)
+            self.screen.set_streaming(False)
         for check in outcome.rounds:
-            view = self.conversation.view_of(check.answer.id)
+            view = self.screen.conversation.view_of(check.answer.id)
             if isinstance(view, AssistantMessage):
                 view.show_check(check.result.badge)
         if outcome.rounds and outcome.rounds[-1].result.status == BLOCKED:
-            self.notify(outcome.rounds[-1].result.output, severity="warning", timeout=10)
+            self.screen.notify(outcome.rounds[-1].result.output, severity="warning", timeout=10)
         elif outcome.note:
-            self.notify(outcome.note, severity="warning" if not outcome.passed else "information")
+            self.screen.notify(
+                outcome.note, severity="warning" if not outcome.passed else "information"
+            )
         elif outcome.rounds:
             last = outcome.rounds[-1]
-            self.notify(f"{last.result.badge} ({last.answer.route})")
+            self.screen.notify(f"{last.result.badge} ({last.answer.route})")
 
     # The cascade: ask a weak fast answer again on the deep route ----------------------------
 
-    async def on_assistant_message_ask_deep(self, event: AssistantMessage.AskDeep) -> None:
-        await self.ask_deep(event.message_id)
-
     async def ask_deep(self, answer_id: str) -> None:
-        if self._busy():
+        if self.screen.busy():
             return
         answer = self.store.get_message(answer_id)
         if answer is None or not self.chat.escalation_offer(answer):
-            self.notify("Only a weak fast answer is asked again on deep.", severity="warning")
+            self.screen.notify(
+                "Only a weak fast answer is asked again on deep.", severity="warning"
+            )
             return
         self.start_answer(self._escalate(answer))
 
@@ -200,77 +195,75 @@ class BranchActions(_Base):
         try:
             problem = await self.chat.escalation_problem(answer)
         except BaseException:
-            self._set_streaming(False)
+            self.screen.set_streaming(False)
             raise
         if problem is not None:
-            self.notify(problem, severity="warning")
-            self._set_streaming(False)
+            self.screen.notify(problem, severity="warning")
+            self.screen.set_streaming(False)
             return
         store = self.store
         prompt = store.get_message(answer.parent_id or "")
         assert prompt is not None
 
         async def begin() -> Turn:
-            await self.conversation.show_thread(
+            await self.screen.conversation.show_thread(
                 store.thread(prompt.id), store.sibling_positions(prompt.session_id)
             )
-            self.prompt_box.focus()  # the weak answer was replaced; type on while it streams
+            self.screen.prompt_box.focus()  # the weak answer was replaced; type on while it streams
             return await self.chat.escalate(answer)
 
         await self._run_turn(begin)
 
     # Feedback: a deep answer that was more than the prompt needed ----------------------------
 
-    def on_assistant_message_overkill(self, event: AssistantMessage.Overkill) -> None:
-        problem = self.chat.mark_overkill(event.message_id)
+    def mark_overkill(self, answer_id: str) -> None:
+        problem = self.chat.mark_overkill(answer_id)
         if problem is not None:
-            self.notify(problem, severity="warning")
+            self.screen.notify(problem, severity="warning")
             return
-        self.notify("Noted: the router will send prompts like this to fast a little more often")
+        self.screen.notify(
+            "Noted: the router will send prompts like this to fast a little more often"
+        )
 
-    # Branch actions (messages posted by the views) ------------------------------------------
+    # Branch actions (asked for by the views' messages) --------------------------------------
 
-    def on_user_message_edit(self, event: UserMessage.Edit) -> None:
-        if self._busy():
+    def edit(self, prompt_id: str, text: str) -> None:
+        if self.screen.busy():
             return
-        self.editing = self.store.get_message(event.message_id)
-        box = self.prompt_box
-        box.load_text(event.text)
+        self.screen.editing = self.store.get_message(prompt_id)
+        box = self.screen.prompt_box
+        box.load_text(text)
         box.border_title = "editing · Enter sends a new branch · Esc keeps the original"
         box.focus()
         box.move_cursor(box.document.end)
-        self.refresh_bindings()
+        self.screen.refresh_bindings()
 
-    async def on_assistant_message_regenerate(self, event: AssistantMessage.Regenerate) -> None:
-        await self._answer_again(event.message_id, event.other_route, continue_it=False)
-
-    async def on_assistant_message_continue(self, event: AssistantMessage.Continue) -> None:
-        await self._answer_again(event.message_id, other_route=False, continue_it=True)
-
-    async def _answer_again(self, answer_id: str, other_route: bool, continue_it: bool) -> None:
+    async def answer_again(self, answer_id: str, other_route: bool, continue_it: bool) -> None:
         """A new sibling answer to the same prompt; the old answer stays in its branch."""
-        if self._busy():
+        if self.screen.busy():
             return
         store = self.store
         answer = store.get_message(answer_id)
         if answer is None or answer.parent_id is None:
             return
         prompt = store.get_message(answer.parent_id)
+        if prompt is None:
+            return
         force = OTHER_ROUTE.get(answer.route or "") if other_route else None
         if force is not None:
             # Asked before anything is added: a route that cannot answer gets one line, not
             # an error sibling in the tree.
             available = await self.chat.availability(force)
             if not available.ok:
-                self.notify(
+                self.screen.notify(
                     f"Cannot answer on the {force} route: {available.detail}",
                     severity="warning",
                 )
                 return
-        await self.conversation.show_thread(
+        await self.screen.conversation.show_thread(
             store.thread(prompt.id), store.sibling_positions(prompt.session_id)
         )
-        self.prompt_box.focus()  # the selected answer was replaced; type on while it streams
+        self.screen.prompt_box.focus()  # the selected answer was replaced; type on while it streams
 
         async def begin() -> Turn:
             return await self.chat.begin_answer(
@@ -279,24 +272,24 @@ class BranchActions(_Base):
 
         self.start_answer(self._run_turn(begin))
 
-    async def on_message_view_switch_sibling(self, event: MessageView.SwitchSibling) -> None:
+    async def switch_sibling(self, message_id: str, step: int) -> None:
         """Show the neighbouring branch, followed down to its latest leaf."""
-        if self._busy() or self.session_id is None:
+        if self.screen.busy() or self.screen.session_id is None:
             return
         store = self.store
-        siblings = store.siblings(event.message_id)
+        siblings = store.siblings(message_id)
         ids = [m.id for m in siblings]
-        if event.message_id not in ids or len(ids) < 2:
+        if message_id not in ids or len(ids) < 2:
             return
-        target = ids[(ids.index(event.message_id) + event.step) % len(ids)]
-        store.set_active_leaf(self.session_id, store.latest_leaf(target))
-        await self.show_active_thread()
-        self.conversation.select(target)
+        target = ids[(ids.index(message_id) + step) % len(ids)]
+        store.set_active_leaf(self.screen.session_id, store.latest_leaf(target))
+        await self.screen.show_active_thread()
+        self.screen.conversation.select(target)
 
-    async def on_message_view_fork(self, event: MessageView.Fork) -> None:
-        if self._busy():
+    async def fork(self, message_id: str) -> None:
+        if self.screen.busy():
             return
-        forked = self.store.fork_session(event.message_id)
-        await self.open_session(forked.id)
-        self.prompt_box.focus()
-        self.notify(f"Forked into a new session: {forked.title}")
+        forked = self.store.fork_session(message_id)
+        await self.screen.open_session(forked.id)
+        self.screen.prompt_box.focus()
+        self.screen.notify(f"Forked into a new session: {forked.title}")

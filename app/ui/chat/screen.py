@@ -1,4 +1,8 @@
-"""The main screen: sessions on the left, the conversation, the prompt box, the footer."""
+"""The chat screen: sessions on the left, the conversation, the prompt box, the footer.
+
+Message handlers live here and hand the work to the screen's controllers: `answers`
+(send, branch, check, ask deep) and `sessions` (rename, archive, delete, export).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, HelpPanel, Input
 
-from app.chat import ACTIVE_LEAF, ChatService
-from app.ui.brainstorm_open import brainstorm_menu
-from app.ui.branching import BranchActions
-from app.ui.search_screen import SearchScreen
-from app.ui.session_actions import SessionActions
-from storage import Message, StorageError, Store
+from app.chat import ACTIVE_LEAF, _ActiveLeaf
+from app.ui.chat.answers import AnswerController
+from app.ui.chat.sessions import SessionController
+from app.ui.context import AhaContext
+from app.ui.search import SearchScreen
+from storage import Message, StorageError
+from storage.search_repo import SearchHit
 from widgets.conversation import Conversation
 from widgets.message_base import MessageView
-from widgets.message_view import AssistantMessage
+from widgets.message_view import AssistantMessage, UserMessage
 from widgets.prompt_input import PromptInput
 from widgets.session_list import SessionList, SessionSidebar
 
@@ -27,8 +32,8 @@ from widgets.session_list import SessionList, SessionSidebar
 OPEN_SESSION_KEY = "ui.open_session"
 
 
-class MainScreen(SessionActions, BranchActions, Screen[None]):
-    CSS_PATH = Path(__file__).parent / "main_screen.tcss"
+class MainScreen(Screen[None]):
+    CSS_PATH = Path(__file__).parent / "chat.tcss"
     BINDINGS = [
         # Escape means the most useful thing for where you are; check_action picks one.
         Binding("escape", "hide_keys", "Hide keys", id="keys.hide"),
@@ -50,21 +55,18 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         Binding("ctrl+g", "ask_deep", "Ask deep", id="answer.ask_deep"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: AhaContext) -> None:
         super().__init__()
+        self.ctx = ctx
+        self.store = ctx.store
+        self.chat = ctx.chat
+        self.answers = AnswerController(self)
+        self.sessions = SessionController(self)
         self.session_id: str | None = None
         self.streaming = False
         self.editing: Message | None = None
         self.show_archived = False
         self.filter_text = ""
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def chat(self) -> ChatService:
-        return self.app.chat  # type: ignore[attr-defined,no-any-return]
 
     @property
     def conversation(self) -> Conversation:
@@ -97,7 +99,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             self.refresh_sessions()
         self.prompt_box.focus()
 
-    def _remember_open_session(self) -> None:
+    def remember_open_session(self) -> None:
         """Best effort: a full or read-only disk must not stop a session from opening."""
         try:
             self.store.set_preference(OPEN_SESSION_KEY, self.session_id or "")
@@ -117,7 +119,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
     async def open_session(self, session_id: str, select: str | None = None) -> None:
         """Show a session's active thread; `select` focuses and highlights one message."""
         self.session_id = session_id
-        self._remember_open_session()
+        self.remember_open_session()
         self._stop_editing()
         await self.show_active_thread()
         self.refresh_sessions()
@@ -135,14 +137,14 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             self.store.sibling_positions(self.session_id),
         )
 
-    def _busy(self) -> bool:
+    def busy(self) -> bool:
         if self.streaming:
             self.notify("An answer is streaming: Escape cancels it.", severity="warning")
         return self.streaming
 
     @on(SessionList.SessionSelected)
     async def session_selected(self, event: SessionList.SessionSelected) -> None:
-        if not self._busy() and event.session_id != self.session_id:
+        if not self.busy() and event.session_id != self.session_id:
             await self.open_session(event.session_id)
         self.prompt_box.focus()
 
@@ -152,10 +154,10 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         self.refresh_sessions()
 
     async def action_new_session(self) -> None:
-        if self._busy():
+        if self.busy():
             return
         self.session_id = None
-        self._remember_open_session()
+        self.remember_open_session()
         self._stop_editing()
         await self.conversation.show_thread([])
         self.refresh_sessions()
@@ -166,12 +168,12 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         if self.session_id is None:
             self.notify("No session yet: send a prompt first.", severity="warning")
             return
-        await self.session_action(action, self.session_id)
+        await self.sessions.act(action, self.session_id)
 
     def action_brainstorm(self) -> None:
         """The open session's brainstorm, or the list of brainstorms (a new one first)."""
-        if not self._busy():
-            brainstorm_menu(self.app, self.session_id)
+        if not self.busy():
+            self.ctx.nav.brainstorm_menu(self.session_id)
 
     def action_toggle_sidebar(self) -> None:
         """Ctrl+O reaches the session list from anywhere: shown and focused; pressed again
@@ -190,17 +192,15 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
     # Search ---------------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        if not self._busy():
-            self.app.push_screen(SearchScreen(), self._open_hit)
+        if not self.busy():
+            self.app.push_screen(SearchScreen(self.ctx), self._open_hit)
 
-    async def _open_hit(self, hit: object) -> None:
+    async def _open_hit(self, hit: SearchHit | None) -> None:
         """Open the hit's session on the hit's branch, with the message highlighted."""
         if hit is None:
             return
-        message_id: str = hit.message_id  # type: ignore[attr-defined]
-        session_id: str = hit.session_id  # type: ignore[attr-defined]
-        self.store.set_active_leaf(session_id, self.store.latest_leaf(message_id))
-        await self.open_session(session_id, select=message_id)
+        self.store.set_active_leaf(hit.session_id, self.store.latest_leaf(hit.message_id))
+        await self.open_session(hit.session_id, select=hit.message_id)
 
     # Focus and Escape -----------------------------------------------------------------------
 
@@ -223,7 +223,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
             last = self._last_answer()
             return (
                 not self.streaming
-                and self.app.settings.router.escalate == "ask"  # type: ignore[attr-defined]
+                and self.ctx.settings.router.escalate == "ask"
                 and last is not None
                 and last.offers_deep
             )
@@ -234,7 +234,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
 
-    def _set_streaming(self, streaming: bool) -> None:
+    def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
 
@@ -263,7 +263,7 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
     async def action_ask_deep(self) -> None:
         last = self._last_answer()
         if last is not None and last.message_id is not None:
-            await self.ask_deep(last.message_id)
+            await self.answers.ask_deep(last.message_id)
 
     def action_cancel(self) -> None:
         self.workers.cancel_group(self, "stream")
@@ -272,16 +272,30 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
 
     @on(PromptInput.Submitted)
     async def prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        if self._busy():
+        if self.busy():
             return  # the text stays in the box: nothing typed is lost
         event.prompt_input.clear()
-        parent = ACTIVE_LEAF
+        parent: str | None | _ActiveLeaf = ACTIVE_LEAF
         if self.editing is not None:
             # An edit is a sibling of the edited prompt: show the thread above it, branch there.
-            parent = self.editing.parent_id
-            await self.conversation.show_thread(self.store.thread(parent) if parent else [])
+            edited_parent = self.editing.parent_id
+            parent = edited_parent
+            await self.conversation.show_thread(
+                self.store.thread(edited_parent) if edited_parent else []
+            )
             self._stop_editing()
-        self.start_answer(self.prompt_answer(event.text, parent))
+        self.answers.start_answer(self.answers.prompt_answer(event.text, parent))
+
+    async def send_branch_prompt(self, session_id: str, text: str, parent: str | None) -> None:
+        """Open `session_id` and answer `text` as a child of `parent` (a brainstorm idea
+        developed as a branch of the stage prompt that produced it)."""
+        if self.busy():
+            return
+        await self.open_session(session_id)
+        # Show the thread the new prompt continues (it branches off above the active leaf).
+        thread = self.store.thread(parent) if parent else []
+        await self.conversation.show_thread(thread, self.store.sibling_positions(session_id))
+        self.answers.start_answer(self.answers.prompt_answer(text, parent))
 
     @on(MessageView.Navigate)
     def _navigate_off_the_end(self, event: MessageView.Navigate) -> None:
@@ -289,3 +303,35 @@ class MainScreen(SessionActions, BranchActions, Screen[None]):
         views = self.conversation.views
         if event.step > 0 and views and event.view is views[-1]:
             self.prompt_box.focus()
+
+    # What the views ask for: handed to the controllers ---------------------------------------
+
+    async def on_session_list_action_requested(self, event: SessionList.ActionRequested) -> None:
+        await self.sessions.act(event.action, event.session_id)
+
+    def on_assistant_message_check(self, event: AssistantMessage.Check) -> None:
+        self.answers.check(event.message_id)
+
+    def on_assistant_message_check_output(self, event: AssistantMessage.CheckOutput) -> None:
+        self.answers.show_check_output(event.message_id)
+
+    async def on_assistant_message_ask_deep(self, event: AssistantMessage.AskDeep) -> None:
+        await self.answers.ask_deep(event.message_id)
+
+    def on_assistant_message_overkill(self, event: AssistantMessage.Overkill) -> None:
+        self.answers.mark_overkill(event.message_id)
+
+    async def on_assistant_message_regenerate(self, event: AssistantMessage.Regenerate) -> None:
+        await self.answers.answer_again(event.message_id, event.other_route, continue_it=False)
+
+    async def on_assistant_message_continue(self, event: AssistantMessage.Continue) -> None:
+        await self.answers.answer_again(event.message_id, other_route=False, continue_it=True)
+
+    def on_user_message_edit(self, event: UserMessage.Edit) -> None:
+        self.answers.edit(event.message_id, event.text)
+
+    async def on_message_view_switch_sibling(self, event: MessageView.SwitchSibling) -> None:
+        await self.answers.switch_sibling(event.message_id, event.step)
+
+    async def on_message_view_fork(self, event: MessageView.Fork) -> None:
+        await self.answers.fork(event.message_id)

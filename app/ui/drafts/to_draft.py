@@ -1,9 +1,9 @@
-"""Between conversations and drafts: an answer (or the part of it selected) goes into a new or
-existing draft; a draft opens a conversation about itself with its text as context."""
+"""From a conversation to a draft: an answer (or the part of it selected) goes into a new or
+existing draft the user picks."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -15,19 +15,11 @@ from textual.widget import Widget
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from app.ui.context import AhaContext
 from storage import Store
 from widgets.draft_list import draft_option
 
-if TYPE_CHECKING:
-    from app.ui.drafts_host import DraftsHost as _Base
-else:
-    _Base = object
-
 NEW_DRAFT = "__new__"
-DISCUSS_INTRO = (
-    "Here is my draft{title}. Read it; my question about it follows.\n\n"
-    "<draft>\n{body}\n</draft>\n\n"
-)
 
 
 def selected_text_in(widget: Widget) -> str:
@@ -84,8 +76,8 @@ class PickDraftDialog(ModalScreen[str | None]):
 def append_to_draft(store: Store, target: str, text: str, title: str = "") -> tuple[str, str]:
     """Append `text` to draft `target` (or a new draft for NEW_DRAFT); (draft id, its title)."""
     if target == NEW_DRAFT:
-        draft = store.create_draft(title, text)
-        return draft.id, draft.title
+        created = store.create_draft(title, text)
+        return created.id, created.title
     draft = store.get_draft(target)
     if draft is None:
         raise KeyError("that draft no longer exists")
@@ -96,9 +88,9 @@ def append_to_draft(store: Store, target: str, text: str, title: str = "") -> tu
     return draft.id, draft.title
 
 
-def answer_to_draft(app: App[Any], message_id: str, view: Widget) -> None:
+def answer_to_draft(ctx: AhaContext, app: App[Any], message_id: str, view: Widget) -> None:
     """Ask where the answer goes, then append it (or just its selected part)."""
-    store: Store = app.store  # type: ignore[attr-defined]
+    store = ctx.store
     message = store.get_message(message_id)
     if message is None or not message.content.strip():
         app.notify("This answer has no text to put in a draft.", severity="warning")
@@ -116,36 +108,8 @@ def answer_to_draft(app: App[Any], message_id: str, view: Widget) -> None:
         except KeyError as exc:
             app.notify(str(exc), severity="error")
             return
-        app.last_draft_id = draft_id  # type: ignore[attr-defined]
+        ctx.last_draft_id = draft_id
         what = "The selection" if selected else "The answer"
         app.notify(f"{what} is in the draft {name or 'Untitled'!r}. ctrl+d opens drafts.")
 
     app.push_screen(PickDraftDialog(store, "the selection" if selected else "this answer"), chosen)
-
-
-class DiscussDraft(_Base):
-    async def action_discuss(self) -> None:
-        """A new conversation whose first prompt carries the draft's text as context: the
-        prompt box is filled in and the cursor waits after it for the question."""
-        from app.ui.main_screen import MainScreen
-
-        self.save_now()
-        body = self.editor.text
-        if not body.strip():
-            self.notify("Write something first: the conversation needs the draft's text.")
-            return
-        draft = self.store.get_draft(self.draft_id) if self.draft_id else None
-        title = f" “{draft.title}”" if draft and draft.title else ""
-        main = next((s for s in self.app.screen_stack if isinstance(s, MainScreen)), None)
-        if main is None:
-            return
-        if main.streaming:
-            self.notify("An answer is streaming: try again when it has finished.")
-            return
-        while self.app.screen is not main:
-            self.app.pop_screen()
-        await main.action_new_session()
-        box = main.prompt_box
-        box.load_text(DISCUSS_INTRO.format(title=title, body=body.strip("\n")))
-        box.move_cursor(box.document.end)
-        box.focus()

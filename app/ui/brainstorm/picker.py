@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from app.ui.brainstorm_screen import BrainstormScreen
+from app.ui.context import AhaContext
 from app.ui.dialogs import DIALOG_CSS, InputDialog
 from storage.brainstorm_repo import BrainstormError
 
@@ -49,17 +49,13 @@ class BrainstormPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def open_brainstorm(app: App[None], session_id: str) -> None:
-    app.push_screen(BrainstormScreen(session_id))
-
-
-def new_brainstorm(app: App[None], problem: str | None = None) -> None:
+def new_brainstorm(ctx: AhaContext, app: App[None], problem: str | None = None) -> None:
     """Start a brainstorm on `problem`, or ask for it first."""
     if problem is None:
 
         def start(text: str | None) -> None:
             if text is not None:
-                new_brainstorm(app, text)
+                new_brainstorm(ctx, app, text)
 
         app.push_screen(
             InputDialog("Problem statement", placeholder="e.g. detect label noise in 10k images"),
@@ -67,29 +63,29 @@ def new_brainstorm(app: App[None], problem: str | None = None) -> None:
         )
         return
     try:
-        brainstorm = app.store.create_brainstorm(problem)  # type: ignore[attr-defined]
+        brainstorm = ctx.store.create_brainstorm(problem)
     except BrainstormError as exc:
         app.notify(str(exc), severity="warning")
         return
-    open_brainstorm(app, brainstorm.session_id)
+    ctx.nav.open_brainstorm(brainstorm.session_id)
 
 
-def brainstorm_menu(app: App[None], current_session: str | None = None) -> None:
+def brainstorm_menu(ctx: AhaContext, app: App[None], current_session: str | None = None) -> None:
     """ctrl+b: the open session's brainstorm when it is one, else the picker (or straight to
     the problem dialog when there is no brainstorm yet)."""
-    store = app.store  # type: ignore[attr-defined]
+    store = ctx.store
     if current_session is not None and store.get_brainstorm(current_session) is not None:
-        open_brainstorm(app, current_session)
+        ctx.nav.open_brainstorm(current_session)
         return
     brainstorms = store.list_brainstorms()
     if not brainstorms:
-        new_brainstorm(app)
+        new_brainstorm(ctx, app)
         return
 
     def chosen(choice: str | None) -> None:
         if choice == NEW:
-            new_brainstorm(app)
+            new_brainstorm(ctx, app)
         elif choice is not None:
-            open_brainstorm(app, choice)
+            ctx.nav.open_brainstorm(choice)
 
     app.push_screen(BrainstormPicker([(b.session_id, b.title) for b in brainstorms]), chosen)
