@@ -109,6 +109,10 @@ class UIConfig(BaseModel):
     # Load the fast route's in-process model in the background (after the TUI's first frame,
     # or at once for `aha ask`), so the first answer does not wait for it.
     preload_model: bool = True
+    # Draw answers with aha's fast streaming Markdown (widgets/markdown/), which stays smooth
+    # however long an answer grows; false uses Textual's stock Markdown stream. The fast one is
+    # only used on the Textual release it was written against (`aha doctor` says which runs).
+    fast_markdown: bool = True
 
 
 class ChecksConfig(BaseModel):

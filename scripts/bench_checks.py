@@ -58,6 +58,12 @@ def checks_bench() -> None:
     a, b = median(ours) * 1000, median(bare) * 1000
     table(
         f"8. checks: ten asserts through the harness (median of {RUNS}, alternating)",
-        [["sandboxed check", f"aha {a:.0f} ms", f"bare python {b:.0f} ms",
-          f"+{a - b:.0f} ms (goal <= +150 ms)"]],  # fmt: skip
+        [
+            [
+                "sandboxed check",
+                f"aha {a:.0f} ms",
+                f"bare python {b:.0f} ms",
+                f"+{a - b:.0f} ms (goal <= +150 ms)",
+            ]
+        ],  # fmt: skip
     )

@@ -116,7 +116,7 @@ async def stream_child(kind: str, count: int) -> dict[str, Any]:
     from textual.containers import VerticalScroll
     from textual.widgets import Markdown, Static, TextArea
 
-    from widgets.streaming_markdown import StreamingMarkdown
+    from widgets.markdown.engine import StreamingMarkdown
 
     class Bench(App[None]):
         # The scroll keeps room for its scrollbar, as aha's conversation does.

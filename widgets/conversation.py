@@ -25,9 +25,10 @@ from textual.widgets import Static
 from storage.models import Message
 from widgets.message_base import MessageView
 from widgets.message_view import AssistantMessage, UserMessage
+from widgets.textual_compat import refresh_scroll
 
 if TYPE_CHECKING:
-    from textual._arrange import DockArrangeResult
+    from widgets.textual_compat import ArrangeResult
 
 EMPTY_HINT = (
     "Ask anything. Easy prompts go to the fast model, hard ones to the deep route;\n"
@@ -299,7 +300,7 @@ class Conversation(VerticalScroll, can_focus=False):
             self._keep = (view, y - self.scroll_y)
             self._keep_until = time.monotonic() + KEEP_S
 
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+    def arrange(self, size: Size, optimal: bool = False) -> ArrangeResult:
         """Lay out as usual, then move the scroll offset so that a view held in place by
         `_keep_in_place` sits where it sat before (the compositor scrolls with this value
         in the same pass, so no frame shows the content jump). The hold lasts KEEP_S, while
@@ -319,7 +320,7 @@ class Conversation(VerticalScroll, can_focus=False):
                     self.vertical_scrollbar.position = offset
                     # Arranged outside a screen update (a size query), the screen must
                     # still place everything at the new offset.
-                    self._refresh_scroll()
+                    refresh_scroll(self)
         return result
 
     # New messages at the bottom -------------------------------------------------------------

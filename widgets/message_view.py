@@ -13,10 +13,9 @@ from app.backend.budget import TIME_LIMIT_NOTE
 from app.backend.usage import usage_line
 from app.router.cascade import split_weak_note
 from storage.models import Message, MessageStatus
+from widgets.markdown import AnswerStream, answer_markdown
 from widgets.message_base import MessageView
 from widgets.route_badge import RouteBadge
-from widgets.segment_stream import SegmentStream
-from widgets.streaming_markdown import StreamingMarkdown
 from widgets.thinking_block import ThinkingBlock
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -60,7 +59,8 @@ class AssistantMessage(MessageView):
     """An answer: badge, optional thinking block, Markdown body, then a status line.
 
     While streaming, a spinner shows the elapsed seconds until the first words arrive; text goes
-    into a `StreamingMarkdown`, whose cost per update stays flat however long the answer grows.
+    into the answer's Markdown (`widgets.markdown`), whose cost per update stays flat however long
+    the answer grows.
     Thoughts stream into a `ThinkingBlock` titled "Thinking… 12.3 s" (counted from the request,
     as the thinking budget counts); when the answer starts it collapses to "Thought for 12.3 s".
     """
@@ -72,7 +72,7 @@ class AssistantMessage(MessageView):
     AssistantMessage.-cancelled > .status, AssistantMessage.-interrupted > .status {
         color: $warning;
     }
-    AssistantMessage > StreamingMarkdown { margin: 0; padding: 0; }
+    AssistantMessage > .answer-body { margin: 0; padding: 0; }
     AssistantMessage > ThinkingBlock { margin: 0; }
     """
 
@@ -92,12 +92,13 @@ class AssistantMessage(MessageView):
         # the badge shows the rest of the note, the status line the reasons.
         self.weak: list[str] = []
         self.badge = RouteBadge(route, model, reasons, score, split_weak_note(note)[0])
-        self.body = StreamingMarkdown(content)
+        self.body = answer_markdown(content)
+        self.body.add_class("answer-body")
         self.waiting = Static("", classes="waiting")
         self.status = Static("", classes="status", markup=False)
         self.check_badge = ""  # the last check's result, shown on the status line
         self._final_message: Message | None = None
-        self._stream: SegmentStream | None = None
+        self._stream: AnswerStream | None = None
         self._started = time.monotonic()
         self._first_text_at: float | None = None
         self._thinking: ThinkingBlock | None = None

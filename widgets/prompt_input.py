@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -23,10 +22,26 @@ class PromptInput(TextArea):
     }
     """
 
+    # Priority bindings: checked before the key reaches TextArea, which would insert a
+    # newline for Enter itself.
     BINDINGS = [
-        Binding("enter", "submit", "Send", id="prompt.submit"),
-        Binding("ctrl+j", "newline", "Newline", id="prompt.newline", key_display="^j/⇧⏎"),
-        Binding("shift+enter", "newline", "Newline", show=False, id="prompt.newline_shift"),
+        Binding("enter", "submit", "Send", id="prompt.submit", priority=True),
+        Binding(
+            "ctrl+j",
+            "newline",
+            "Newline",
+            id="prompt.newline",
+            key_display="^j/⇧⏎",
+            priority=True,
+        ),
+        Binding(
+            "shift+enter",
+            "newline",
+            "Newline",
+            show=False,
+            id="prompt.newline_shift",
+            priority=True,
+        ),
     ]
 
     class Submitted(Message):
@@ -51,20 +66,6 @@ class PromptInput(TextArea):
             compact=False,
             placeholder="Ask, brainstorm or draft…  (Enter sends, Ctrl+J newline)",
         )
-
-    async def _on_key(self, event: events.Key) -> None:
-        # TextArea inserts a newline for Enter itself; Enter sends here, the others add lines.
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            self.action_submit()
-            return
-        if event.key in ("shift+enter", "ctrl+j"):
-            event.stop()
-            event.prevent_default()
-            self.action_newline()
-            return
-        await super()._on_key(event)
 
     def action_submit(self) -> None:
         text = self.text

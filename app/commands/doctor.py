@@ -78,6 +78,16 @@ def database_lines(path: Path, full: bool) -> tuple[list[str], bool]:
     return [*lines, f"  health    ok: {what}{hint}"], True
 
 
+def _markdown_engine(settings: Settings) -> str:
+    """Which Markdown engine answers are drawn by, and why the stock one when it is."""
+    from widgets.textual_compat import fast_markdown_supported  # Textual: only for doctor
+
+    if not settings.ui.fast_markdown:
+        return "stock Markdown stream ([ui] fast_markdown = false)"
+    reason = fast_markdown_supported()
+    return "fast streaming Markdown" if reason is None else f"stock Markdown stream: {reason}"
+
+
 def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     config = paths.config_path()
     print(f"aha {__version__}")
@@ -107,6 +117,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     usable, backend = keyring_usable()
     note = "" if usable else " (not usable here: keys come from environment variables)"
     print(f"keyring\n  {backend}{note}")
+    print(f"answer view\n  {_markdown_engine(settings)}")
     print("versions")
     print(f"  {'python':<18} {platform.python_version()}")
     print(f"  {'sqlite':<18} {sqlite3.sqlite_version}")

@@ -27,6 +27,7 @@ from app.ui.drafts import DraftsScreen, answer_to_draft, draft_commands
 from app.ui.usage import choose_deep_model, show_session_usage
 from storage import Store
 from themes import DEFAULT_THEME, VARIABLE_DEFAULTS, register_themes
+from widgets.markdown import use_fast_markdown
 from widgets.message_view import AssistantMessage
 
 SESSION_COMMANDS = (
@@ -73,6 +74,7 @@ class AhaApp(App[None]):
         self.initial_brainstorm = initial_brainstorm
         self.database_path = database_path or paths.database_path()
         self.requested_theme = theme or settings.ui.theme
+        use_fast_markdown(settings.ui.fast_markdown)  # else, or on another Textual: stock
         # Built in on_mount, once the database is open; every screen is handed it.
         self.context: AhaContext
 

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import Markdown
 
-from widgets.streaming_markdown import StreamingMarkdown
+from widgets.markdown.engine import StreamingMarkdown
 
 
 class ScrollApp(App[None]):

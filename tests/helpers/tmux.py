@@ -49,8 +49,17 @@ class Tmux:
         program = shlex.join(["env", *assignments, *argv])
         command = shlex.join(["/bin/sh", "-c", program + "; exit $?"])
         self.cmd(
-            "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
-            "-c", str(cwd), "exec " + command,
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            str(size[0]),
+            "-y",
+            str(size[1]),
+            "-c",
+            str(cwd),
+            "exec " + command,
         )
         shell = int(self.cmd("display-message", "-p", "-t", session, "#{pane_pid}").strip())
         return child_running(shell, argv[-1], COMMAND_TIMEOUT_S, lambda: self.check_alive(session))
@@ -147,4 +156,3 @@ def main_column(screen: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     return WORD.findall(text)
-

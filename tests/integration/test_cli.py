@@ -17,15 +17,11 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 CLOSED_PORT_BASE = "http://127.0.0.1:9"  # the discard port: nothing listens, refused at once
-HARD_PROMPT = (
-    "Prove step by step that the square root of 2 is irrational, then compare two proofs"
-)
+HARD_PROMPT = "Prove step by step that the square root of 2 is irrational, then compare two proofs"
 FEW_TOKENS = ["--max-tokens", "8", "--temperature", "0"]
 
 
-def aha(
-    home: Path, *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+def aha(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m app ARGS` against `home`, with the deep route pointed at a closed port."""
     env = {
         **os.environ,
@@ -168,8 +164,12 @@ def test_unknown_session_is_refused(aha_home: Path) -> None:
 def test_route_json_lines_in_order_with_bad_line(aha_home: Path) -> None:
     """One output line per input line, in order; a malformed line gets an error and exit 1."""
     prompts = ["hi", HARD_PROMPT, "what is the capital of France?"]
-    lines = [json.dumps({"prompt": prompts[0]}), json.dumps({"prompt": prompts[1]}),
-             "{not json", json.dumps({"prompt": prompts[2]})]
+    lines = [
+        json.dumps({"prompt": prompts[0]}),
+        json.dumps({"prompt": prompts[1]}),
+        "{not json",
+        json.dumps({"prompt": prompts[2]}),
+    ]
     result = aha(aha_home, "route", stdin="\n".join(lines) + "\n")
     assert result.returncode == 1
     out = [json.loads(line) for line in result.stdout.splitlines()]

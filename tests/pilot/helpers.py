@@ -41,11 +41,7 @@ async def wait_for_new_answer(pilot: Pilot[None], app: AhaApp, before: set[str |
     screen = main_screen(app)
 
     def finished() -> bool:
-        new = [
-            v
-            for v in screen.conversation.query(AssistantMessage)
-            if v.message_id not in before
-        ]
+        new = [v for v in screen.conversation.query(AssistantMessage) if v.message_id not in before]
         return (
             bool(new)
             and not screen.streaming

@@ -28,9 +28,7 @@ from widgets.session_list import SessionList
 pytestmark = pytest.mark.integration
 
 SIZE = (120, 40)
-HARD_PROMPT = (
-    "Prove step by step that the square root of 2 is irrational, then compare two proofs"
-)
+HARD_PROMPT = "Prove step by step that the square root of 2 is irrational, then compare two proofs"
 LONG_PROMPT = "Write a long story about a dragon who learns to bake bread, with many chapters."
 
 
@@ -183,8 +181,10 @@ async def test_escape_cancels_and_keeps_partial_text(
         await pilot.press("enter")
         await wait_for(
             pilot,
-            lambda: len(assistant_views(app)) == 1
-            and len(assistant_views(app)[0].body.source.split()) >= 3,
+            lambda: (
+                len(assistant_views(app)) == 1
+                and len(assistant_views(app)[0].body.source.split()) >= 3
+            ),
         )
         assert screen.streaming, "the answer ended before it could be cancelled"
         await pilot.press("escape")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from app.config import load_settings
 from app.ui.app import AhaApp
+from app.ui.chat import MainScreen
 from app.ui.dialogs import ConfirmDialog
 from app.ui.drafts import DraftsScreen
-from app.ui.chat import MainScreen
 from tests.pilot.drafts_helpers import (
     drafts_screen,
     open_drafts,

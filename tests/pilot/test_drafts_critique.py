@@ -83,7 +83,10 @@ async def test_critique_streams_is_stored_and_its_outline_applies(home: Path) ->
         use_engine(app, "deep", engine)
         screen.editor.insert(POST)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: not screen.critique.critiquing and screen.critique.critique_id is not None)
+        await wait_for(
+            pilot,
+            lambda: not screen.critique.critiquing and screen.critique.critique_id is not None,
+        )
         draft = app.store.list_drafts()[0]
         (critique,) = app.store.list_critiques(draft.id)
         assert critique.status == "done" and critique.content == "".join(CRITIQUE)
@@ -95,7 +98,11 @@ async def test_critique_streams_is_stored_and_its_outline_applies(home: Path) ->
         assert "Expire entries" in sent and "The problem" in sent
         panel = screen.critique_panel
         assert panel.display and "Caches trade freshness" in panel.text
-        assert screen.critique.proposed == [(1, "Why caches lie"), (2, "The problem"), (2, "The fix")]
+        assert screen.critique.proposed == [
+            (1, "Why caches lie"),
+            (2, "The problem"),
+            (2, "The fix"),
+        ]
         # Apply the proposed outline: a new version, sections reordered, text kept.
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.editor.text != POST, timeout=10)
@@ -140,7 +147,10 @@ async def test_deep_failing_before_any_text_falls_back_to_fast(home: Path) -> No
         use_engine(app, "fast", ScriptedEngine(CRITIQUE, label="scripted-fast"))
         screen.editor.insert(POST)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: not screen.critique.critiquing and screen.critique.critique_id is not None)
+        await wait_for(
+            pilot,
+            lambda: not screen.critique.critiquing and screen.critique.critique_id is not None,
+        )
         (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
         assert critique.status == "done" and critique.content == "".join(CRITIQUE)
         status = str(screen.critique_panel.status.render())
@@ -155,7 +165,10 @@ async def test_critique_on_the_embedded_model_when_deep_is_down(home: Path) -> N
         screen = await open_drafts(pilot, app)
         screen.editor.insert(POST)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: screen.critique.critique_id is not None and not screen.critique.critiquing)
+        await wait_for(
+            pilot,
+            lambda: screen.critique.critique_id is not None and not screen.critique.critiquing,
+        )
         (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
         assert critique.route == "fast" and critique.model
         assert critique.status == "done" and critique.content.strip()
@@ -179,7 +192,10 @@ async def test_critique_through_a_real_deep_server(
             screen = await open_drafts(pilot, app)
             screen.editor.insert(POST)
             await pilot.press("ctrl+r")
-            await wait_for(pilot, lambda: screen.critique.critique_id is not None and not screen.critique.critiquing)
+            await wait_for(
+                pilot,
+                lambda: screen.critique.critique_id is not None and not screen.critique.critiquing,
+            )
             (critique,) = app.store.list_critiques(app.store.list_drafts()[0].id)
             assert (critique.route, critique.status) == ("deep", "done")
             assert critique.content == "".join(CRITIQUE)

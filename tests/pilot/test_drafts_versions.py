@@ -10,11 +10,11 @@ import pytest
 
 from app.config import load_settings
 from app.ui.app import AhaApp
+from app.ui.chat import MainScreen
 from app.ui.dialogs import InputDialog
-from app.ui.drafts.to_draft import NEW_DRAFT, PickDraftDialog
 from app.ui.drafts import DraftsScreen
 from app.ui.drafts.files import VersionsScreen
-from app.ui.chat import MainScreen
+from app.ui.drafts.to_draft import NEW_DRAFT, PickDraftDialog
 from app.ui.search import SearchScreen
 from storage import MessageStatus, Store
 from storage.repository import RouteRecord

@@ -1,4 +1,4 @@
-"""Lists drawn by one widget (`widgets.flat_lists`) give the stock list widgets' lines exactly.
+"""Lists drawn by one widget (`widgets.markdown.flat_lists`) give the stock list widgets' lines exactly.
 
 Both are drawn offstage in the same app, at several widths and in dark and light themes, and
 compared line by line, segment styles included.
@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBulletList
 
-from widgets.flat_lists import FlatBulletList, FlatMarkdown, FlatOrderedList
-from widgets.offstage import Offstage, draw
+from widgets.markdown.flat_lists import FlatBulletList, FlatMarkdown, FlatOrderedList
+from widgets.markdown.offstage import Offstage, draw
+from widgets.textual_compat import MarkdownBulletList
 
 LISTS = {
     "tight": "- a\n- b\n",

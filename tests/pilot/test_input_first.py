@@ -1,4 +1,4 @@
-"""Typed keys go before streaming work (`widgets.input_first`): the stream sees input on its way
+"""Typed keys go before streaming work (`widgets.markdown.input_first`): the stream sees input on its way
 to the screen and holds back until the frame that shows it."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import TextArea
 
-from widgets import input_first
-from widgets.input_first import input_queued, let_input_through, watch_input
-from widgets.streaming_markdown import StreamingMarkdown
+from widgets.markdown import input_first
+from widgets.markdown.engine import StreamingMarkdown
+from widgets.markdown.input_first import input_queued, let_input_through, watch_input
 
 
 class Typing(App[None]):

@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock
+from textual.widgets.markdown import MarkdownBlock
 
 from tests.helpers.markdown_shots import ScrollApp, pieces, screenshots
-from widgets.offstage import Offstage, draw
-from widgets.streaming_markdown import StreamingMarkdown
+from widgets.markdown.engine import StreamingMarkdown
+from widgets.markdown.offstage import Offstage, draw
 
 SECTION = (
     "## Heading {n}\n\nA paragraph {n} long enough to wrap in a narrow terminal, with `code`.\n\n"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock
+from textual.widgets.markdown import MarkdownBlock
 
 from tests.helpers.markdown_shots import ScrollApp, pieces, screenshots
-from widgets.markdown_segments import parser
-from widgets.settled_lines import SettledSegment, blocks_match
-from widgets.streaming_markdown import StreamingMarkdown
+from widgets.markdown.engine import StreamingMarkdown
+from widgets.markdown.segments import parser
+from widgets.markdown.settled_lines import SettledSegment, blocks_match
 
 VARIED = (
     "# Title\n\npara\n\n---\n\n- a\n- b\n\n1. x\n\n> quote\n\n```\ncode\n```\n\n"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock
+from textual.widgets.markdown import MarkdownBlock
 
 from tests.helpers.markdown_shots import ScrollApp, pieces, screenshots
-from widgets.streaming_markdown import SettledSegment, StreamingMarkdown
+from widgets.markdown.engine import StreamingMarkdown
+from widgets.markdown.settled_lines import SettledSegment
 
 
 def section(n: int) -> str:

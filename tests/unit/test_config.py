@@ -77,7 +77,9 @@ def test_malformed_toml_names_file_and_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Broken TOML raises ConfigError naming the file and the line."""
-    path = _write(tmp_path, '[router]\nthreshold = 0.5\n[routes.deep\napi_base = "x"\n', monkeypatch)
+    path = _write(
+        tmp_path, '[router]\nthreshold = 0.5\n[routes.deep\napi_base = "x"\n', monkeypatch
+    )
     with pytest.raises(ConfigError) as info:
         load_settings()
     message = str(info.value)
@@ -91,8 +93,11 @@ def test_malformed_toml_names_file_and_line(
     [
         ('[router]\nthreshold = "high"\n', 2, "router.threshold"),
         ("[router]\nthreshold = 1.5\n", 2, "router.threshold"),
-        ("[ui]\ntheme = \"x\"\n\n[routes.fast]\nengine = \"llama_cpp\"\nmax_tokens = 0\n", 6,
-         "routes.fast.max_tokens"),
+        (
+            '[ui]\ntheme = "x"\n\n[routes.fast]\nengine = "llama_cpp"\nmax_tokens = 0\n',
+            6,
+            "routes.fast.max_tokens",
+        ),
     ],
 )
 def test_bad_value_names_file_line_and_key(
@@ -123,9 +128,7 @@ def test_unknown_key_is_rejected(
         load_settings()
 
 
-def test_cli_reports_malformed_config_in_one_line(
-    tmp_path: Path, aha_home: Path
-) -> None:
+def test_cli_reports_malformed_config_in_one_line(tmp_path: Path, aha_home: Path) -> None:
     """`aha doctor` with broken TOML exits 2 with one `aha: config error:` line, no traceback."""
     path = tmp_path / "broken.toml"
     path.write_text("[router]\nthreshold = = 0.5\n", encoding="utf-8")

@@ -8,8 +8,8 @@ import random
 from textual.widgets import Markdown
 
 from tests.helpers.markdown_shots import screenshots
-from widgets.markdown_segments import SAFE_STARTS, parser, settled_cut, split_settled, top_blocks
-from widgets.streaming_markdown import StreamingMarkdown
+from widgets.markdown.engine import StreamingMarkdown
+from widgets.markdown.segments import SAFE_STARTS, parser, settled_cut, split_settled, top_blocks
 
 ANSWER = "".join(
     f"""### Step {n}

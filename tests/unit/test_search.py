@@ -56,8 +56,9 @@ def assert_index_matches_content(store: Store) -> None:
     assert {k: v for k, v in expected.items() if v} == actual
 
 
-def turn(store: Store, session_id: str, parent: str | None, prompt: str, answer: str,
-         reasoning: str = "") -> tuple[str, str]:
+def turn(
+    store: Store, session_id: str, parent: str | None, prompt: str, answer: str, reasoning: str = ""
+) -> tuple[str, str]:
     user = store.add_user_message(session_id, parent, prompt)
     assistant = store.start_assistant(session_id, user.id, FAST)
     store.finish_assistant(assistant.id, MessageStatus.COMPLETE, answer, reasoning=reasoning)
@@ -74,8 +75,13 @@ def ids(hits: list[SearchHit]) -> list[str]:
 def test_insert_indexes_prompts_and_answers(store: Store) -> None:
     """A new prompt and a new answer are searchable at once, with their session and role."""
     session = store.create_session()
-    user_id, answer_id = turn(store, session.id, None, "Why does dropout help?",
-                              "Dropout averages an ensemble of thinned networks.")
+    user_id, answer_id = turn(
+        store,
+        session.id,
+        None,
+        "Why does dropout help?",
+        "Dropout averages an ensemble of thinned networks.",
+    )
     [hit] = store.search("dropout help")
     assert (hit.message_id, hit.role, hit.session_id) == (user_id, "user", session.id)
     assert hit.session_title == "Why does dropout help?"
@@ -113,7 +119,8 @@ def test_update_trigger_skips_unchanged_content(store: Store) -> None:
     changes = store.conn.total_changes
     store.conn.execute(
         "UPDATE messages SET content = content, reasoning = 'more', status = 'complete'"
-        " WHERE id = ?", (answer_id,)
+        " WHERE id = ?",
+        (answer_id,),
     )
     # Exactly the one messages row changed: no trigger statement wrote to the index.
     assert store.conn.total_changes - changes == 1
@@ -258,10 +265,41 @@ def test_diacritics_and_case_fold(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ['"', '""', '"""', "AND OR", "AND", "NOT", "OR foo", "*", "**", "(", ")", "NEAR(",
-     "NEAR(a b", "col:", "content:zebra", "^start", "a - b", "{a b}", "foo'", "'", "\\",
-     "\x00", "\x1b[31m", "日本語", "naïve café", "🚀", "🚀 rocket", "x" * 5000,
-     " ".join(["w"] * 500), "a + b", "-", ":", "..."],
+    [
+        '"',
+        '""',
+        '"""',
+        "AND OR",
+        "AND",
+        "NOT",
+        "OR foo",
+        "*",
+        "**",
+        "(",
+        ")",
+        "NEAR(",
+        "NEAR(a b",
+        "col:",
+        "content:zebra",
+        "^start",
+        "a - b",
+        "{a b}",
+        "foo'",
+        "'",
+        "\\",
+        "\x00",
+        "\x1b[31m",
+        "日本語",
+        "naïve café",
+        "🚀",
+        "🚀 rocket",
+        "x" * 5000,
+        " ".join(["w"] * 500),
+        "a + b",
+        "-",
+        ":",
+        "...",
+    ],
 )
 def test_hostile_queries_never_raise(store: Store, query: str) -> None:
     """No free text raises an FTS5 syntax error."""

@@ -94,8 +94,9 @@ def test_delete_session_is_all_or_nothing(store: Store) -> None:
 
 def test_filter_text_matches_titles_case_insensitively(store: Store) -> None:
     """filter_text keeps titles containing it, in any case and script, newest first."""
-    titled(store, "Dropout ideas", "Blog: routing post", "dropout again", "Café notes",
-           "100% done_now")
+    titled(
+        store, "Dropout ideas", "Blog: routing post", "dropout again", "Café notes", "100% done_now"
+    )
     assert names(store.list_sessions(filter_text="DROPOUT")) == ["dropout again", "Dropout ideas"]
     assert names(store.list_sessions(filter_text="café")) == ["Café notes"]
     assert names(store.list_sessions(filter_text="CAFÉ")) == ["Café notes"]
@@ -114,7 +115,9 @@ def test_filter_combines_with_archive_and_limit(store: Store) -> None:
     assert names(store.list_sessions(filter_text="topic", limit=1)) == ["topic three"]
     assert names(store.list_sessions(filter_text="topic", archived_only=True)) == ["topic two"]
     assert names(store.list_sessions(filter_text="topic", include_archived=True)) == [
-        "topic three", "topic two", "topic one"
+        "topic three",
+        "topic two",
+        "topic one",
     ]
 
 

@@ -336,7 +336,9 @@ def test_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
         f"s = Store.open({str(tmp_path / 'aha.db')!r}); s.list_sessions(); "
         "print('sqlite_utils' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 

@@ -30,6 +30,7 @@ from storage.drafts_models import count_words
 from widgets.draft_critique import CritiquePanel
 from widgets.draft_list import DraftList, clock
 from widgets.draft_outline import DraftOutline
+from widgets.textual_compat import rewrap_text_area
 
 AUTOSAVE_S = 2.0
 ANALYSIS_DELAY_S = 0.2
@@ -201,7 +202,7 @@ class DraftsScreen(Screen[None]):
         """Re-wrap the editor's lines once a column beside it has changed width (the
         TextArea re-wraps on its resize event, which can come before its new size is
         final, leaving words cut at the old width until the next key)."""
-        self.call_after_refresh(self.editor._rewrap_and_refresh_virtual_size)
+        self.call_after_refresh(rewrap_text_area, self.editor)
 
     # Saving -----------------------------------------------------------------------------------
 

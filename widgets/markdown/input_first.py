@@ -6,10 +6,10 @@ stream every hop waits for a piece of streaming work, and a key typed while a lo
 streamed was late to show (`make bench` streaming: key-to-screen). Streaming work pauses at
 its steps (`let_input_through`) while input is on its way, and until the frame that shows it.
 
-Input is seen two ways: queued for one of the three (their queues are read directly: Textual
-has no public way to peek at them), and handled by the app, through the app's message signal
-(public). Should the queues change shape, the signal still says when the app took a key, and
-tests/pilot/test_input_first.py says what broke.
+Input is seen two ways: queued for one of the three (their queues are read through
+`widgets.textual_compat`: Textual has no public way to peek at them), and handled by the app,
+through the app's message signal (public). Should the queues change shape, the signal still
+says when the app took a key, and tests/pilot/test_input_first.py says what broke.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from textual import events
 from textual.app import App
 from textual.message import Message
 from textual.widget import Widget
+
+from widgets.textual_compat import queued_messages
 
 INPUT_WAIT_S = 0.05
 """How long streaming work holds back, at most, for one piece of input."""
@@ -55,14 +57,11 @@ def watch_input(widget: Widget) -> None:
 def input_queued(widget: Widget) -> bool:
     """Whether input is queued for `widget`'s app, its screen or the focused widget."""
     app = widget.app
-    for pump in (app, app.screen, app.focused):
-        queued = getattr(getattr(pump, "_message_queue", None), "values", ())
-        # A pump takes its next message out of the queue early, to see whether it replaces
-        # the one in hand, and keeps it apart until then.
-        for message in (getattr(pump, "_pending_message", None), *queued):
-            if _is_input(message):
-                return True
-    return False
+    return any(
+        _is_input(message)
+        for pump in (app, app.screen, app.focused)
+        for message in queued_messages(pump)
+    )
 
 
 async def let_input_through(widget: Widget) -> None:

@@ -1,8 +1,8 @@
 """The end of an answer while it streams: one open block, drawn offstage, and the lines that
 every block before it drew.
 
-New text goes to a stock `Markdown` (lists drawn by one widget each: `widgets.flat_lists`)
-through its own incremental `append`. That widget lives offstage (see `widgets.offstage`):
+New text goes to a stock `Markdown` (lists drawn by one widget each: `widgets.markdown.flat_lists`)
+through its own incremental `append`. That widget lives offstage (see `widgets.markdown.offstage`):
 styled in place but never laid out by the screen, it is drawn into lines, and a leaf widget
 shows them. As soon as a block is followed by another, it is complete (only the last block of a
 text can still change as text arrives): the lines it drew are frozen into a second leaf, and the
@@ -28,14 +28,15 @@ from __future__ import annotations
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock
+from textual.widgets.markdown import MarkdownBlock
 
-from widgets.flat_lists import FlatMarkdown
-from widgets.input_first import let_input_through
-from widgets.markdown_segments import line_offset, parser, top_blocks
-from widgets.offstage import Drawing, Offstage, draw
-from widgets.segment_stream import CollectorPause
-from widgets.settled_lines import SettledSegment, blocks_agree, blocks_match
+from widgets.markdown.flat_lists import FlatMarkdown
+from widgets.markdown.input_first import let_input_through
+from widgets.markdown.offstage import Drawing, Offstage, draw
+from widgets.markdown.segments import line_offset, parser, top_blocks
+from widgets.markdown.settled_lines import SettledSegment, blocks_agree, blocks_match
+from widgets.markdown.stream import CollectorPause
+from widgets.textual_compat import drop_parsed_head
 
 # Widgets laid out and drawn in one round (a flat list is one, a stock list item four, a table
 # cell one): blocks past this wait for the next round, so a round's work is bounded by it, not
@@ -170,9 +171,7 @@ class LiveTail:
             block.display = False  # out of every layout now; pruned in the background
         markdown.remove_children(head)
         # The widget now holds what follows, as if it had been given just that text.
-        markdown._markdown = markdown._markdown[cut:]
-        markdown._last_parsed_line -= lines
-        markdown._table_of_contents = None
+        drop_parsed_head(markdown, cut, lines)
         for block in blocks_of(markdown):
             start, end = block.source_range
             block.source_range = (start - lines, end - lines)

@@ -4,11 +4,12 @@ Textual's `Markdown.get_stream()` keeps one widget for the whole answer: every f
 every block of it, so a long answer slows down and stalls the event loop (the user's typing
 stutters). Here the answer is shown as lines that stock `Markdown` widgets drew:
 
-- while an answer streams, its live tail (`widgets.live_tail`): the blocks not yet drawn and
-  the open one, drawn offstage in rounds of a few, and the lines every complete block drew.
+- while an answer streams, its live tail (`widgets.markdown.live_tail`): the blocks not yet
+  drawn and the open one, drawn offstage in rounds of a few, and the lines every complete block
+  drew.
   Each block is laid out and drawn about once, and the screen lays out a few leaf widgets,
   however long the answer;
-- settled segments: the text up to a cut (see `widgets.markdown_segments`), shown as the lines
+- settled segments: the text up to a cut (see `widgets.markdown.segments`), shown as the lines
   its blocks drew (`SettledSegment`, one leaf widget that consecutive segments share). When an
   answer ends, its streamed text becomes such segments.
 
@@ -17,9 +18,10 @@ and each settled segment is swapped for the lines it drew once the screen has la
 last part stays a live stock widget. A new width or theme draws the segments from their text again.
 
 Everything is drawn by Textual's own widgets and compositing (except lists of paragraphs and
-lists, which one widget draws line for line as the stock ones do: `widgets.flat_lists`) and cut
-only where the gap between blocks comes out the same, so an answer looks exactly as the stock
-widget shows it; tests/snapshot/test_streaming_markdown.py compares the two screen by screen.
+lists, which one widget draws line for line as the stock ones do: `widgets.markdown.flat_lists`)
+and cut only where the gap between blocks comes out the same, so an answer looks exactly as the
+stock widget shows it; tests/snapshot/test_streaming_markdown.py compares the two screen by
+screen.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Markdown
 
-from widgets.flat_lists import FlatMarkdown
-from widgets.input_first import let_input_through
-from widgets.live_tail import LiveTail
-from widgets.markdown_segments import defines_references, parser, settled_cut, split_settled
-from widgets.segment_stream import CollectorPause, SegmentStream
-from widgets.settled_lines import SettledSegment, render_strips
+from widgets.markdown.flat_lists import FlatMarkdown
+from widgets.markdown.input_first import let_input_through
+from widgets.markdown.live_tail import LiveTail
+from widgets.markdown.segments import defines_references, parser, settled_cut, split_settled
+from widgets.markdown.settled_lines import SettledSegment
+from widgets.markdown.stream import CollectorPause, SegmentStream
+from widgets.textual_compat import render_strips
 
 
 @dataclass

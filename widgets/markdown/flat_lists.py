@@ -10,9 +10,9 @@ code), so the lines are the stock ones. Any other list (a code block, a table or
 item) is left to the stock widgets.
 
 `FlatMarkdown` is the stock `Markdown` with these lists. It draws what becomes lines: an
-answer's streaming tail, offstage (`widgets.live_tail`), and a stored answer's segments until
-they settle (`widgets.streaming_markdown`). tests/pilot/test_flat_lists.py compares its drawings
-with the stock ones, line by line.
+answer's streaming tail, offstage (`widgets.markdown.live_tail`), and a stored answer's
+segments until they settle (`widgets.markdown.engine`). tests/pilot/test_flat_lists.py
+compares its drawings with the stock ones, line by line.
 """
 
 from __future__ import annotations
@@ -27,14 +27,17 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
 from textual.widgets import Markdown
-from textual.widgets._markdown import (
-    MarkdownBlock,
+from textual.widgets.markdown import MarkdownBlock
+
+from widgets.textual_compat import (
     MarkdownBulletList,
     MarkdownList,
     MarkdownListItem,
     MarkdownOrderedList,
     MarkdownOrderedListItem,
     MarkdownParagraph,
+    blocks_in,
+    paragraph_content,
 )
 
 # The component class that carries a bullet's style: the stock bullet widget's CSS.
@@ -51,12 +54,12 @@ def bullet_css(name: str) -> str:
 
 def is_flat(block: MarkdownBlock) -> bool:
     """Whether a list's items all hold paragraphs and lists like it, and nothing else."""
-    if not block._blocks:
+    if not blocks_in(block):
         return False
-    for item in block._blocks:
-        if not isinstance(item, MarkdownListItem) or not item._blocks:
+    for item in blocks_in(block):
+        if not isinstance(item, MarkdownListItem) or not blocks_in(item):
             return False
-        for child in item._blocks:
+        for child in blocks_in(item):
             if isinstance(child, MarkdownList):
                 if not is_flat(child):
                     return False
@@ -102,8 +105,9 @@ class _FlatDrawing(_Widget):
         if not self._flat:
             yield from super().compose()
             return
-        self._items = list(self._blocks)
-        self._blocks.clear()
+        blocks = blocks_in(self)
+        self._items = list(blocks)
+        blocks.clear()
 
     def notify_style_update(self) -> None:
         self._drawn = None  # a theme change: colours differ
@@ -143,14 +147,15 @@ class _FlatDrawing(_Widget):
             symbol_width = Content(symbol).cell_length
             room = max(1, width - symbol_width)
             column: list[Strip] = []
-            for child in item._blocks:
+            for child in blocks_in(item):
                 if isinstance(child, MarkdownList):
-                    column += self._draw(child._blocks, symbols(child, child._blocks), room)
+                    items_below = blocks_in(child)
+                    column += self._draw(items_below, symbols(child, items_below), room)
                 else:
                     column += [
                         strip.adjust_cell_length(room, inner)
                         for strip in Visual.to_strips(
-                            self, child._content, room, None, self.visual_style
+                            self, paragraph_content(child), room, None, self.visual_style
                         )
                     ]
             mark = Visual.to_strips(self, Content(symbol), symbol_width, 1, bullet_style)[0]

@@ -1,32 +1,30 @@
 """Settled text as the lines it rendered, and the checks that make those lines exact.
 
 A streamed answer's settled segments stop being widgets: each is kept as the lines Textual's
-own compositing (its private `Compositor`, run on that part alone) drew for it, in a leaf
-widget that no layout walks again, and consecutive segments share one such leaf (see
-`widgets.streaming_markdown`).
+own compositing (its `Compositor`, run on that part alone: `widgets.textual_compat`) drew
+for it, in a leaf widget that no layout walks again, and consecutive segments share one such
+leaf (see `widgets.markdown.engine`).
 """
 
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
-from textual._compositor import Compositor
 from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets._markdown import (
-    MarkdownBlock,
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+
+from widgets.markdown.segments import Block, top_blocks
+from widgets.textual_compat import (
     MarkdownBlockQuote,
     MarkdownBulletList,
-    MarkdownFence,
     MarkdownHeader,
     MarkdownHorizontalRule,
     MarkdownOrderedList,
     MarkdownParagraph,
     MarkdownTable,
 )
-
-from widgets.markdown_segments import Block, top_blocks
 
 
 class SettledSegment(Widget):
@@ -63,17 +61,6 @@ class SettledSegment(Widget):
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         text = "\n".join(strip.text.rstrip() for strip in self.strips)
         return selection.extract(text), "\n"
-
-
-def render_strips(widget: Widget) -> list[Strip] | None:
-    """What `widget` and everything in it shows, line by line, at its current size: the same
-    compositing the screen does, run on this widget alone."""
-    size = widget.outer_size
-    if not size.area:
-        return None
-    compositor = Compositor()
-    compositor.reflow(widget, size)
-    return compositor.render_strips(size)
 
 
 # Textual's block widgets for each top-level token (subclasses, such as flat lists, count as

@@ -8,22 +8,22 @@ import gc
 import time
 from typing import TYPE_CHECKING
 
-from widgets.input_first import let_input_through, watch_input
+from widgets.markdown.input_first import let_input_through, watch_input
 
 if TYPE_CHECKING:
-    from widgets.streaming_markdown import StreamingMarkdown
+    from widgets.markdown.engine import StreamingMarkdown
 
 # One step of text per frame at most: what arrives meanwhile waits, so that no single update
 # holds the event loop for long. A step's size follows what the last ones cost: about
-# STEP_BUDGET_S of parsing and mounting the new blocks (offstage: see widgets.live_tail), so a
-# key typed meanwhile is handled between steps rather than behind one long one; and the next
+# STEP_BUDGET_S of parsing and mounting the new blocks (offstage: widgets.markdown.live_tail),
+# so a key typed meanwhile is handled between steps rather than behind one long one; and the next
 # step waits until the screen has drawn this one (`SegmentStream._after_next_frame`).
 FRAME_S = 1 / 60
 STEP_BUDGET_S = 0.015
 """Small enough that a step and the frame drawn after it stay well inside what a typist
-notices (drawing is done apart, in bounded rounds: widgets.live_tail), large enough that a long
-answer is absorbed far faster than any model streams; a larger budget let the worst stall
-approach a noticeable pause once keys were typed meanwhile (`make bench` streaming)."""
+notices (drawing is done apart, in bounded rounds: widgets.markdown.live_tail), large enough
+that a long answer is absorbed far faster than any model streams; a larger budget let the worst
+stall approach a noticeable pause once keys were typed meanwhile (`make bench` streaming)."""
 STEP_CHARS = 300  # the first step's size, before the pace is known
 STEP_CHARS_RANGE = (150, 1200)
 DRAW_EVERY_S = 0.1
