@@ -3,7 +3,7 @@
 Each figure comes from a fresh interpreter running a headless 120x40 app, the variants taking
 turns so a burst of background load lands on all of them:
 
-- aha's answer view (widgets/streaming_markdown.py) fed through its stream;
+- aha's answer view (widgets/markdown/engine.py) fed through its stream;
 - Textual's own `Markdown.get_stream()`, which aha used before;
 - a Rich Markdown renderable re-rendered in full per token (what Elia does), shown per token.
 
