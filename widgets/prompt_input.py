@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -22,26 +23,14 @@ class PromptInput(TextArea):
     }
     """
 
-    # Priority bindings: checked before the key reaches TextArea, which would insert a
-    # newline for Enter itself.
+    # Enter is the box's own key handler's (below); these show the keys in the footer and
+    # take the newline keys, which TextArea leaves to bindings. Not priority bindings: the
+    # app takes those the moment a key arrives, ahead of the keys typed before it that still
+    # wait in the box's queue, so a fast "text + Enter" (a paste, tmux) sent an empty prompt.
     BINDINGS = [
-        Binding("enter", "submit", "Send", id="prompt.submit", priority=True),
-        Binding(
-            "ctrl+j",
-            "newline",
-            "Newline",
-            id="prompt.newline",
-            key_display="^j/⇧⏎",
-            priority=True,
-        ),
-        Binding(
-            "shift+enter",
-            "newline",
-            "Newline",
-            show=False,
-            id="prompt.newline_shift",
-            priority=True,
-        ),
+        Binding("enter", "submit", "Send", id="prompt.submit"),
+        Binding("ctrl+j", "newline", "Newline", id="prompt.newline", key_display="^j/⇧⏎"),
+        Binding("shift+enter", "newline", "Newline", show=False, id="prompt.newline_shift"),
     ]
 
     class Submitted(Message):
@@ -66,6 +55,16 @@ class PromptInput(TextArea):
             compact=False,
             placeholder="Ask, brainstorm or draft…  (Enter sends, Ctrl+J newline)",
         )
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter sends. Handled here, in order with the keys before it, ahead of TextArea's
+        own handler (which inserts a newline for Enter and stops it, so no binding would
+        see it): Textual runs a subclass's handler first and skips the base class's once the
+        default is prevented."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
 
     def action_submit(self) -> None:
         text = self.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.message import Message as TextualMessage
 
 from app.config import load_settings
@@ -88,9 +89,9 @@ async def test_an_answer_streams_and_reopens_on_either_engine(
             assert "two with code" in screen_text(again)
 
 
-async def test_the_prompt_keys_are_bindings(home: Path) -> None:
-    """The prompt box's keys are priority bindings (no key handler of its own): Ctrl+J and
-    Shift+Enter insert a newline, Enter posts the text and inserts nothing."""
+async def test_the_prompt_keys(home: Path) -> None:
+    """Ctrl+J and Shift+Enter insert a newline (bindings), Enter posts the text and inserts
+    nothing (the box's own handler)."""
     seen: list[TextualMessage] = []
     app = AhaApp(load_settings())
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
@@ -104,3 +105,21 @@ async def test_the_prompt_keys_are_bindings(home: Path) -> None:
         # The hook sees a message at each widget it bubbles through: one message, once.
         sent = {id(m): m.text for m in seen if isinstance(m, PromptInput.Submitted)}
         assert list(sent.values()) == ["a\nb\nc"]
+
+
+async def test_enter_waits_for_the_keys_typed_before_it(home: Path) -> None:
+    """Keys that arrive together (a paste, tmux send-keys) keep their order: Enter sends the
+    text typed before it, however far the box's queue is behind (a priority binding took
+    Enter at once, ahead of them, and sent an empty prompt)."""
+    seen: list[TextualMessage] = []
+    app = AhaApp(load_settings())
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        box = app.screen.query_one(PromptInput)
+        box.focus()
+        await pilot.pause()
+        for character in "hello":
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: any(isinstance(m, PromptInput.Submitted) for m in seen))
+        sent = {id(m): m.text for m in seen if isinstance(m, PromptInput.Submitted)}
+        assert list(sent.values()) == ["hello"]
