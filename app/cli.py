@@ -1,5 +1,5 @@
 """`aha` command line: the TUI by default, plus ask, route, search, export, import,
-models, keys, stats and doctor.
+models, keys, stats, doctor, draft, brainstorm and eval.
 
 Imports stay inside the commands: `aha route` never loads a model, `aha ask` on the fast route
 never imports litellm, and the TUI draws its first frame before either is imported.
@@ -171,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     from app.commands.brainstorm import add_parser as add_brainstorm
 
     add_brainstorm(commands)
+    from app.commands.eval_ import add_parser as add_eval
+
+    add_eval(commands)
     return parser
 
 
@@ -223,6 +226,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("app.commands.doctor", "run_doctor"),
     "draft": ("app.commands.draft", "run_draft"),
     "brainstorm": ("app.commands.brainstorm", "run_brainstorm"),
+    "eval": ("app.commands.eval_", "run_eval"),
 }
 
 

@@ -238,27 +238,20 @@ async def _samples(service: ChatService, turn: Turn, args: argparse.Namespace, c
     """`aha ask --samples N`: N answers on the answering route (each a stored sibling), how
     many agree on the final result, the majority shown; below checks.min_agreement, deep is
     asked once (router.escalate)."""
-    from app.checks.agree import agreement, majority_index
+    from app.checks.samples import draw_samples, wants_deep
 
     first = turn.final
     assert first is not None
-    answers = [first]
-    for number in range(2, count + 1):
+
+    def progress(number: int, total: int) -> None:
         if not args.json:
-            sys.stderr.write(f"aha: sample {number} of {count}…\n")
+            sys.stderr.write(f"aha: sample {number} of {total}…\n")
             sys.stderr.flush()
-        sibling = await service.begin_answer(turn.user, force_route=turn.route)
-        async with aclosing(service.stream_turn(sibling)) as events:
-            async for _ in events:
-                pass
-        if sibling.final is not None and sibling.final.status is MessageStatus.COMPLETE:
-            answers.append(sibling.final)
-    agreed = agreement([a.content for a in answers] + [""] * (count - len(answers)))
-    shown = answers[majority_index(agreed)]
-    service.store.set_active_leaf(turn.session_id, shown.id)
+
+    sampled = await draw_samples(service, turn, count, progress)
+    answers, agreed, shown = sampled.answers, sampled.agreement, sampled.shown
     escalated = None
-    low = agreed.share < service.settings.checks.min_agreement
-    if low and turn.route == "fast" and service.settings.router.escalate == "auto":
+    if wants_deep(service, turn, agreed):
         problem = await service.escalation_problem(shown)
         if problem is None:
             if not args.json:

@@ -1,0 +1,1 @@
+"""`aha eval`: labelled sets run through the routing modes, to see what checks buy."""
