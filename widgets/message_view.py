@@ -97,6 +97,7 @@ class AssistantMessage(MessageView):
         self.waiting = Static("", classes="waiting")
         self.status = Static("", classes="status", markup=False)
         self.check_badge = ""  # the last check's result, shown on the status line
+        self.agreement_badge = ""  # how many samples agreed, when they were drawn
         self._final_message: Message | None = None
         self._stream: AnswerStream | None = None
         self._started = time.monotonic()
@@ -130,10 +131,18 @@ class AssistantMessage(MessageView):
         Binding("D", "to_draft", "To draft", id="message.to_draft"),
         Binding("t", "check", "Check code", id="message.check"),
         Binding("T", "check_output", "Check output", id="message.check_output"),
+        Binding("a", "agree", "Samples", id="message.agree"),
     ]
 
     class Check(TextualMessage):
         """Run this answer's Python code against its tests in the sandbox (and repair)."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    class Agree(TextualMessage):
+        """Draw more answers to this answer's prompt and count how many agree on the result."""
 
         def __init__(self, message_id: str) -> None:
             super().__init__()
@@ -149,6 +158,16 @@ class AssistantMessage(MessageView):
     def action_check(self) -> None:
         if self.message_id is not None and self.status_value is MessageStatus.COMPLETE:
             self.post_message(self.Check(self.message_id))
+
+    def action_agree(self) -> None:
+        if self.message_id is not None and self.status_value is MessageStatus.COMPLETE:
+            self.post_message(self.Agree(self.message_id))
+
+    def show_agreement(self, badge: str) -> None:
+        """Put the samples' agreement (`3/3 agree on '42'`) on the status line."""
+        self.agreement_badge = badge
+        if self._final_message is not None:
+            self.show_final(self._final_message)
 
     def action_check_output(self) -> None:
         if self.message_id is not None and self.check_badge:
@@ -227,6 +246,8 @@ class AssistantMessage(MessageView):
         if action == "ask_deep":
             return self.offers_deep
         if action == "check":
+            return self.message_id is not None and self.status_value is MessageStatus.COMPLETE
+        if action == "agree":
             return self.message_id is not None and self.status_value is MessageStatus.COMPLETE
         if action == "check_output":
             return bool(self.check_badge)
@@ -343,6 +364,8 @@ class AssistantMessage(MessageView):
                 line = f"weak: {', '.join(self.weak)}{hint} · {line}"
             if self.check_badge:
                 line = f"{self.check_badge} · T output · {line}"
+            if self.agreement_badge:
+                line = f"{self.agreement_badge} · {line}"
             self.status.update(line)
         elif status is MessageStatus.CANCELLED:
             self.status.update("cancelled · the partial answer is kept · c continue · r retry")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from app.ui.chat.screen import MainScreen
 
 OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
+DEFAULT_SAMPLES = 3  # drawn by `a` when [checks] samples is off (1)
 
 
 class _NotSaved(Exception):
@@ -176,6 +177,66 @@ class AnswerController:
         elif outcome.rounds:
             last = outcome.rounds[-1]
             self.screen.notify(f"{last.result.badge} ({last.answer.route})")
+
+    # Agreement across samples: more answers to the same prompt, the majority shown ---------
+
+    def agree(self, answer_id: str) -> None:
+        if not self.screen.busy():
+            self.start_answer(self._agree(answer_id))
+
+    async def _agree(self, answer_id: str) -> None:
+        """In the stream worker: `[checks] samples` answers in all (3 when that is off), each
+        a stored sibling streamed like any answer; the one with the majority result is shown
+        with the agreement on its status line. Too little agreement on the fast route asks
+        deep, following `router.escalate`."""
+        from app.checks.agree import agreement, majority_index
+
+        store, settings = self.store, self.chat.settings
+        answer = store.get_message(answer_id)
+        prompt = store.get_message(answer.parent_id or "") if answer is not None else None
+        if answer is None or prompt is None:
+            self.screen.set_streaming(False)
+            return
+        count = settings.checks.samples if settings.checks.samples > 1 else DEFAULT_SAMPLES
+        answers = [answer]
+        try:
+            for number in range(2, count + 1):
+                self.screen.notify(f"Sample {number} of {count}…", timeout=3)
+                await self.screen.conversation.show_thread(
+                    store.thread(prompt.id), store.sibling_positions(prompt.session_id)
+                )
+                final = await self._sample(prompt, answer.route)
+                if final is not None and final.status is MessageStatus.COMPLETE:
+                    answers.append(final)
+            agreed = agreement([a.content for a in answers] + [""] * (count - len(answers)))
+            shown = answers[majority_index(agreed)]
+            store.set_active_leaf(prompt.session_id, shown.id)
+            await self.screen.show_active_thread()
+            what = f" on {agreed.result!r}" if agreed.result else " (no final result found)"
+            view = self.screen.conversation.view_of(shown.id)
+            if isinstance(view, AssistantMessage):
+                view.show_agreement(agreed.badge + what)
+            self.screen.notify(f"{agreed.badge}{what}")
+            low = agreed.share < settings.checks.min_agreement
+            if low and shown.route == "fast" and settings.router.escalate == "auto":
+                self.screen.notify(f"only {agreed.badge}; asking deep")
+                await self._escalate(shown)
+                return
+        finally:
+            self.screen.set_streaming(False)
+
+    async def _sample(self, prompt: Message, route: str | None) -> Message | None:
+        """One more answer to `prompt` on `route`, streamed as a sibling; its stored row."""
+        turns: list[Turn] = []
+
+        async def begin() -> Turn:
+            turn = await self.chat.begin_answer(prompt, force_route=route)
+            turns.append(turn)
+            return turn
+
+        await self._run_turn(begin, escalate=False)
+        self.screen.set_streaming(True)  # the samples go on in this worker
+        return turns[0].final if turns else None
 
     # The cascade: ask a weak fast answer again on the deep route ----------------------------
 
