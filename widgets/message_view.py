@@ -132,6 +132,7 @@ class AssistantMessage(MessageView):
         Binding("t", "check", "Check code", id="message.check"),
         Binding("T", "check_output", "Check output", id="message.check_output"),
         Binding("a", "agree", "Samples", id="message.agree"),
+        Binding("v", "revise", "Revise", id="message.revise"),
     ]
 
     class Check(TextualMessage):
@@ -143,6 +144,13 @@ class AssistantMessage(MessageView):
 
     class Agree(TextualMessage):
         """Draw more answers to this answer's prompt and count how many agree on the result."""
+
+        def __init__(self, message_id: str) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    class Revise(TextualMessage):
+        """Critique this answer on its route, then write a revised answer (a sibling)."""
 
         def __init__(self, message_id: str) -> None:
             super().__init__()
@@ -162,6 +170,10 @@ class AssistantMessage(MessageView):
     def action_agree(self) -> None:
         if self.message_id is not None and self.status_value is MessageStatus.COMPLETE:
             self.post_message(self.Agree(self.message_id))
+
+    def action_revise(self) -> None:
+        if self.message_id is not None and self.status_value is MessageStatus.COMPLETE:
+            self.post_message(self.Revise(self.message_id))
 
     def show_agreement(self, badge: str) -> None:
         """Put the samples' agreement (`3/3 agree on '42'`) on the status line."""
@@ -247,7 +259,7 @@ class AssistantMessage(MessageView):
             return self.offers_deep
         if action == "check":
             return self.message_id is not None and self.status_value is MessageStatus.COMPLETE
-        if action == "agree":
+        if action in ("agree", "revise"):
             return self.message_id is not None and self.status_value is MessageStatus.COMPLETE
         if action == "check_output":
             return bool(self.check_badge)

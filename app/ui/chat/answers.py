@@ -225,6 +225,44 @@ class AnswerController:
         finally:
             self.screen.set_streaming(False)
 
+    # Critique and revise: the answer's route lists its problems, then rewrites it -----------
+
+    def revise(self, answer_id: str) -> None:
+        if not self.screen.busy():
+            self.start_answer(self._revise(answer_id))
+
+    async def _revise(self, answer_id: str) -> None:
+        """In the stream worker: the critique (numbered, quoting), then the revised answer
+        streamed as a sibling of the original, with the critique folded above it."""
+        from app.checks.revise import begin_revision, finish_revision
+
+        answer = self.store.get_message(answer_id)
+        if answer is None:
+            self.screen.set_streaming(False)
+            return
+        try:
+            self.screen.notify("Critiquing the answer on its route…", timeout=4)
+            revision = await begin_revision(self.chat, answer)
+            if revision.turn is None or revision.problem:
+                self.screen.notify(f"Cannot revise: {revision.problem}", severity="warning")
+                return
+            prompt = self.store.get_message(answer.parent_id or "")
+            if prompt is not None:
+                await self.screen.conversation.show_thread(
+                    self.store.thread(prompt.id), self.store.sibling_positions(prompt.session_id)
+                )
+            turn = revision.turn
+
+            async def begin() -> Turn:
+                return turn
+
+            await self._run_turn(begin, escalate=False)
+            self.screen.set_streaming(True)
+            if finish_revision(self.chat, revision) is not None:
+                await self.screen.show_active_thread()  # the critique shows, folded, above it
+        finally:
+            self.screen.set_streaming(False)
+
     async def _sample(self, prompt: Message, route: str | None) -> Message | None:
         """One more answer to `prompt` on `route`, streamed as a sibling; its stored row."""
         turns: list[Turn] = []

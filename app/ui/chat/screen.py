@@ -315,6 +315,9 @@ class MainScreen(Screen[None]):
     def on_assistant_message_agree(self, event: AssistantMessage.Agree) -> None:
         self.answers.agree(event.message_id)
 
+    def on_assistant_message_revise(self, event: AssistantMessage.Revise) -> None:
+        self.answers.revise(event.message_id)
+
     def on_assistant_message_check_output(self, event: AssistantMessage.CheckOutput) -> None:
         self.answers.show_check_output(event.message_id)
 
