@@ -212,6 +212,7 @@ class AnswerController:
             shown = answers[majority_index(agreed)]
             store.set_active_leaf(prompt.session_id, shown.id)
             await self.screen.show_active_thread()
+            self.screen.prompt_box.focus()  # the thread was drawn again; type on
             what = f" on {agreed.result!r}" if agreed.result else " (no final result found)"
             view = self.screen.conversation.view_of(shown.id)
             if isinstance(view, AssistantMessage):
@@ -260,6 +261,7 @@ class AnswerController:
             self.screen.set_streaming(True)
             if finish_revision(self.chat, revision) is not None:
                 await self.screen.show_active_thread()  # the critique shows, folded, above it
+                self.screen.prompt_box.focus()  # the thread was drawn again; type on
         finally:
             self.screen.set_streaming(False)
 
