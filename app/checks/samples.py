@@ -12,6 +12,8 @@ from app.checks.agree import Agreement, agreement, majority_index
 from app.turn import Turn
 from storage.models import Message, MessageStatus
 
+DEFAULT_SAMPLES = 3  # asked for without a count while `[checks] samples` is off (1)
+
 Progress = Callable[[int, int], Awaitable[None] | None]
 
 
@@ -48,14 +50,28 @@ async def draw_samples(
         final = await drain(service, sibling)
         if final is not None and final.status is MessageStatus.COMPLETE:
             answers.append(final)
+    return show_majority(service, turn.session_id, answers, count)
+
+
+def show_majority(
+    service: ChatService, session_id: str, answers: list[Message], count: int
+) -> Sampled:
+    """How many of `count` samples agree (`answers` are the complete ones; the rest count as
+    samples with no result), and the majority answer made the thread's active leaf."""
     agreed = agreement([a.content for a in answers] + [""] * (count - len(answers)))
     shown = answers[majority_index(agreed)]
-    service.store.set_active_leaf(turn.session_id, shown.id)
+    service.store.set_active_leaf(session_id, shown.id)
     return Sampled(answers, agreed, shown)
 
 
-def wants_deep(service: ChatService, turn: Turn, agreed: Agreement) -> bool:
+def sample_count(service: ChatService) -> int:
+    """How many samples to draw when asked without a count: `[checks] samples`, else 3."""
+    configured = service.settings.checks.samples
+    return configured if configured > 1 else DEFAULT_SAMPLES
+
+
+def wants_deep(service: ChatService, route: str | None, agreed: Agreement) -> bool:
     """Too little agreement on the fast route, and `router.escalate` asks deep by itself."""
     settings = service.settings
     low = agreed.share < settings.checks.min_agreement
-    return low and turn.route == "fast" and settings.router.escalate == "auto"
+    return low and route == "fast" and settings.router.escalate == "auto"

@@ -26,7 +26,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.config import ChecksConfig
 
 # An unprivileged uid for the code when aha itself runs as root (CI, containers): the process
 # cap (RLIMIT_NPROC) does not bind root.
@@ -42,6 +45,16 @@ class Limits:
     memory_mib: int = 512
     processes: int = 32
     file_mib: int = 64
+
+    @classmethod
+    def from_config(cls, config: ChecksConfig) -> Limits:
+        """The caps `[checks]` sets (time counts as both CPU and wall time)."""
+        return cls(
+            wall_s=config.timeout_s,
+            cpu_s=config.timeout_s,
+            memory_mib=config.memory_mib,
+            processes=config.processes,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,14 +88,8 @@ class Checker:
         self.chat = chat
         self.show = show
         self.allow_unsandboxed = allow_unsandboxed
-        config = chat.settings.checks
-        self.max_repairs = config.max_repairs
-        self.limits = sandbox.Limits(
-            wall_s=config.timeout_s,
-            cpu_s=config.timeout_s,
-            memory_mib=config.memory_mib,
-            processes=config.processes,
-        )
+        self.max_repairs = chat.settings.checks.max_repairs
+        self.limits = sandbox.Limits.from_config(chat.settings.checks)
 
     @property
     def store(self) -> Any:

@@ -251,7 +251,7 @@ async def _samples(service: ChatService, turn: Turn, args: argparse.Namespace, c
     sampled = await draw_samples(service, turn, count, progress)
     answers, agreed, shown = sampled.answers, sampled.agreement, sampled.shown
     escalated = None
-    if wants_deep(service, turn, agreed):
+    if wants_deep(service, turn.route, agreed):
         problem = await service.escalation_problem(shown)
         if problem is None:
             if not args.json:

@@ -30,14 +30,13 @@ from app.checks import sandbox
 from app.checks.agree import final_result
 from app.checks.extract import Program, program
 from app.checks.run import PASSED, run_program
-from app.checks.samples import drain, draw_samples, wants_deep
+from app.checks.samples import drain, draw_samples, sample_count, wants_deep
 from app.evals.sets import CODE, Task, TaskSet
 from app.turn import Turn
 from storage.models import Message, MessageStatus
 
 MODES = ("fast", "deep", "router", "router+checks")
 FORCED = {"fast": "fast", "deep": "deep", "router": None, "router+checks": None}
-DEFAULT_SAMPLES = 3  # for router+checks on word problems when [checks] samples is off
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +113,7 @@ class Evaluator:
     def __init__(self, service: ChatService, allow_unsandboxed: bool = False) -> None:
         self.service = service
         self.allow_unsandboxed = allow_unsandboxed
-        checks = service.settings.checks
-        self.limits = sandbox.Limits(
-            wall_s=checks.timeout_s,
-            cpu_s=checks.timeout_s,
-            memory_mib=checks.memory_mib,
-            processes=checks.processes,
-        )
+        self.limits = sandbox.Limits.from_config(service.settings.checks)
 
     async def run(
         self, task_set: TaskSet, modes: Sequence[str], progress: Progress | None = None
@@ -161,10 +154,9 @@ class Evaluator:
             checker = Checker(self.service, show, allow_unsandboxed=self.allow_unsandboxed)
             outcome = await checker.check(answer)
             return outcome.final or answer
-        count = self.service.settings.checks.samples
-        sampled = await draw_samples(self.service, turn, count if count > 1 else DEFAULT_SAMPLES)
+        sampled = await draw_samples(self.service, turn, sample_count(self.service))
         shown = sampled.shown
-        if wants_deep(self.service, turn, sampled.agreement):
+        if wants_deep(self.service, turn.route, sampled.agreement):
             if await self.service.escalation_problem(shown) is None:
                 deep = await self.service.escalate(shown)
                 shown = await drain(self.service, deep) or shown

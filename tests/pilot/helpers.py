@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+import pytest
 from textual.pilot import Pilot
 
 from app.ui.app import AhaApp
 from app.ui.chat import MainScreen
 from storage import MessageStatus
+from tests.servers.fake_openai import FakeOpenAI
 from widgets.message_view import AssistantMessage
 from widgets.prompt_input import PromptInput
 
@@ -59,3 +62,17 @@ async def send(pilot: Pilot[None], app: AhaApp, text: str) -> None:
     await pilot.press(*text)
     await pilot.press("enter")
     await wait_for_new_answer(pilot, app, before)
+
+
+@contextmanager
+def scripted_fast_route(
+    monkeypatch: pytest.MonkeyPatch, model: str, max_tokens: int | None = None
+) -> Iterator[FakeOpenAI]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 as the fast route, for a test's life."""
+    with FakeOpenAI(model=model) as server:
+        monkeypatch.setenv("AHA_ROUTES__FAST__ENGINE", "litellm")
+        monkeypatch.setenv("AHA_ROUTES__FAST__API_BASE", server.api_base)
+        monkeypatch.setenv("AHA_ROUTES__FAST__MODEL", f"openai/{model}")
+        if max_tokens is not None:
+            monkeypatch.setenv("AHA_ROUTES__FAST__MAX_TOKENS", str(max_tokens))
+        yield server

@@ -14,7 +14,7 @@ from app.ui.app import AhaApp
 from app.ui.chat.check_output import CheckOutputScreen
 from storage import MessageStatus, RouteRecord, Store
 from tests.helpers.tools import require
-from tests.pilot.helpers import main_screen, wait_for
+from tests.pilot.helpers import main_screen, scripted_fast_route, wait_for
 from tests.servers.fake_openai import FakeOpenAI, ok
 from widgets.message_view import AssistantMessage, UserMessage
 
@@ -25,11 +25,7 @@ FIXED = "```python\ndef add(a, b):\n    return a + b\n```"
 
 @pytest.fixture
 def fast(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(model="fast-coder") as server:
-        monkeypatch.setenv("AHA_ROUTES__FAST__ENGINE", "litellm")
-        monkeypatch.setenv("AHA_ROUTES__FAST__API_BASE", server.api_base)
-        monkeypatch.setenv("AHA_ROUTES__FAST__MODEL", "openai/fast-coder")
-        monkeypatch.setenv("AHA_ROUTES__FAST__MAX_TOKENS", "200")
+    with scripted_fast_route(monkeypatch, "fast-coder", max_tokens=200) as server:
         yield server
 
 

@@ -12,7 +12,7 @@ import pytest
 from app.config import load_settings
 from app.ui.app import AhaApp
 from storage import MessageStatus, RouteRecord, Store
-from tests.pilot.helpers import main_screen, wait_for
+from tests.pilot.helpers import main_screen, scripted_fast_route, wait_for
 from tests.servers.fake_openai import FakeOpenAI, ok
 from widgets.message_view import AssistantMessage
 from widgets.thinking_block import ThinkingBlock
@@ -25,10 +25,7 @@ REVISED = "Early on, Adam's variance estimate rests on few steps, so updates are
 
 @pytest.fixture
 def fast(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(model="fast-writer") as server:
-        monkeypatch.setenv("AHA_ROUTES__FAST__ENGINE", "litellm")
-        monkeypatch.setenv("AHA_ROUTES__FAST__API_BASE", server.api_base)
-        monkeypatch.setenv("AHA_ROUTES__FAST__MODEL", "openai/fast-writer")
+    with scripted_fast_route(monkeypatch, "fast-writer") as server:
         yield server
 
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from app.ui.chat.screen import MainScreen
 
 OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
-DEFAULT_SAMPLES = 3  # drawn by `a` when [checks] samples is off (1)
 
 
 class _NotSaved(Exception):
@@ -189,15 +188,15 @@ class AnswerController:
         a stored sibling streamed like any answer; the one with the majority result is shown
         with the agreement on its status line. Too little agreement on the fast route asks
         deep, following `router.escalate`."""
-        from app.checks.agree import agreement, majority_index
+        from app.checks.samples import sample_count, show_majority, wants_deep
 
-        store, settings = self.store, self.chat.settings
+        store = self.store
         answer = store.get_message(answer_id)
         prompt = store.get_message(answer.parent_id or "") if answer is not None else None
         if answer is None or prompt is None:
             self.screen.set_streaming(False)
             return
-        count = settings.checks.samples if settings.checks.samples > 1 else DEFAULT_SAMPLES
+        count = sample_count(self.chat)
         answers = [answer]
         try:
             for number in range(2, count + 1):
@@ -208,9 +207,8 @@ class AnswerController:
                 final = await self._sample(prompt, answer.route)
                 if final is not None and final.status is MessageStatus.COMPLETE:
                     answers.append(final)
-            agreed = agreement([a.content for a in answers] + [""] * (count - len(answers)))
-            shown = answers[majority_index(agreed)]
-            store.set_active_leaf(prompt.session_id, shown.id)
+            sampled = show_majority(self.chat, prompt.session_id, answers, count)
+            agreed, shown = sampled.agreement, sampled.shown
             await self.screen.show_active_thread()
             self.screen.prompt_box.focus()  # the thread was drawn again; type on
             what = f" on {agreed.result!r}" if agreed.result else " (no final result found)"
@@ -218,8 +216,7 @@ class AnswerController:
             if isinstance(view, AssistantMessage):
                 view.show_agreement(agreed.badge + what)
             self.screen.notify(f"{agreed.badge}{what}")
-            low = agreed.share < settings.checks.min_agreement
-            if low and shown.route == "fast" and settings.router.escalate == "auto":
+            if wants_deep(self.chat, shown.route, agreed):
                 self.screen.notify(f"only {agreed.badge}; asking deep")
                 await self._escalate(shown)
                 return
