@@ -79,7 +79,7 @@ __all__ = [
 # with a changed shape (a patched build) falls back too.
 _WIDGET_NAMES = ("_size_updated", "_size", "_container_size")
 _COMPOSITOR_NAMES = ("_full_map", "_visible_widgets", "_layers", "_layers_visible", "_cuts")
-_MARKDOWN_NAMES = ("_markdown", "_last_parsed_line", "_table_of_contents", "_blocks")
+_MARKDOWN_NAMES = ("_markdown", "_last_parsed_line", "_table_of_contents")
 
 
 def textual_version() -> str:
@@ -104,7 +104,7 @@ def fast_markdown_supported() -> str | None:
         for owner, names in (
             (markdown, _WIDGET_NAMES),
             (compositor, _COMPOSITOR_NAMES),
-            (markdown, _MARKDOWN_NAMES[:3]),
+            (markdown, _MARKDOWN_NAMES),
         )
         for name in names
         if not hasattr(owner, name)
