@@ -469,7 +469,8 @@ class ChatService:
             except PromptTooLong as exc:
                 return _failed_stream(f"{turn.route} route: {exc}")
         engine = with_temperature(turn.engine, turn.temperature)
-        if config is None or config.think_seconds is None:
+        budgets = [s for s in (config.think_seconds if config else None, turn.think_seconds) if s]
+        if not budgets:
             return engine.stream(messages)
 
         def cut(after: float) -> None:
@@ -480,7 +481,7 @@ class ChatService:
                 turn.assistant.id, turn.route, turn.assistant.model or "", turn.note
             )
 
-        return ThinkingBudget(config.think_seconds, on_cut=cut).stream(engine, messages)
+        return ThinkingBudget(min(budgets), on_cut=cut).stream(engine, messages)
 
     async def _flush_periodically(self, message_id: str, progress: _Progress) -> None:
         """Store the partial text every half interval while it changes. A failed write (a

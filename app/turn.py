@@ -35,6 +35,9 @@ class Turn:
     final: Message | None = None
     # Seconds of thinking after which the route's thinking budget cut the stream (None: no cut).
     time_limit_s: float | None = None
+    # A thinking budget for this turn only (a deadline race sets it); the smaller of it and
+    # the route's `think_seconds` applies.
+    think_seconds: float | None = None
     # Why the finished answer looks weak (app/router/cascade.py); empty when it looks fine.
     weak: list[str] = field(default_factory=list)
     # Sampling temperature for this turn only (None: the route's own setting).

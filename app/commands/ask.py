@@ -109,15 +109,15 @@ async def _by_deadline(
         result = await race(service, session_id, prompt, args.by, show)
     except StorageError as exc:
         raise _PromptNotSaved from exc
-    won_deep = result.deep is not None and result.winner.id == (
-        result.deep.final.id if result.deep.final else None
-    )
+    won_deep = result.deep_won
     if args.json:
         record = _record(service, result.fast, result.winner)
         record["deadline"] = {
             "seconds": args.by,
             "winner": result.winner.route,
             "reason": result.reason,
+            # Deep was still thinking when its budget ran out and was asked to answer now.
+            "answer_now": result.deep is not None and result.deep.time_limit_s is not None,
         }
         if result.fast.final is not None and won_deep:
             record["escalated_from"] = result.fast.final.to_dict()

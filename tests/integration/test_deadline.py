@@ -77,3 +77,23 @@ def test_at_the_deadline_the_fast_answer_stands(
     assert "not done by the 2 s deadline" in record["deadline"]["reason"]
     assert record["answer"]["content"] == "A quick answer."
     assert statuses(aha_home) == {"fast": "complete", "deep": "cancelled"}
+
+
+def test_deep_still_thinking_is_asked_to_answer_now(
+    aha_home: Path, servers: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    """Deep thinks past three quarters of the deadline: its stream is cut and it is asked for
+    its answer now, which arrives in time and wins."""
+    fast, deep = servers
+    fast.script(then=ok("A quick answer."))
+    thoughts = [f"step {i}. " for i in range(200)]
+    deep.script(ok("never sent", reasoning=thoughts, delay=0.05), then=ok("Deep, in time."))
+    record = ask(aha_home, fast, deep, "4s")
+    assert record["deadline"]["winner"] == "deep", record["deadline"]
+    assert record["deadline"]["answer_now"] is True
+    assert "asked to answer now" in record["deadline"]["reason"]
+    assert record["answer"]["content"] == "Deep, in time."
+    assert "by 4 s: deep in time" in record["answer"]["route_note"]
+    last = deep.requests[-1].messages[-1]["content"]
+    assert last.startswith("Time is up.") and "step 0." in last
+    assert statuses(aha_home) == {"fast": "complete", "deep": "complete"}

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
 
+# Stores and routes a new prompt: (session id, prompt, parent) -> the turn to stream.
+TurnStarter = Callable[[str, str, "str | None | _ActiveLeaf"], Awaitable[Turn]]
+
 
 class _NotSaved(Exception):
     """The prompt could not be stored; it is back in the prompt box and the user was told."""
@@ -32,12 +35,20 @@ class AnswerController:
 
     # Running an answer ----------------------------------------------------------------------
 
-    def start_answer(self, work: Awaitable[None]) -> None:
+    def start_answer(self, work: Awaitable[object]) -> None:
         self.screen.set_streaming(True)
         self.screen.run_worker(work, group="stream", exclusive=True, exit_on_error=False)
 
-    async def prompt_answer(self, prompt: str, parent: str | None | _ActiveLeaf) -> None:
-        """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling)."""
+    async def prompt_answer(
+        self,
+        prompt: str,
+        parent: str | None | _ActiveLeaf,
+        start: TurnStarter | None = None,
+        escalate: bool = True,
+    ) -> Turn | None:
+        """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling).
+        `start` stores and routes it (`ChatService.begin_turn` unless a mode says otherwise);
+        the turn, once streamed, or None when the prompt could not be stored."""
         store = self.store
         try:
             if self.screen.session_id is None:
@@ -45,13 +56,14 @@ class AnswerController:
                 self.screen.remember_open_session()
         except StorageError as exc:
             self._keep_unsaved(prompt, exc)
-            return
+            return None
         session_id = self.screen.session_id
         view = await self.screen.conversation.add_user(prompt)
+        starter = start or self._begin_turn
 
         async def begin() -> Turn:
             try:
-                turn: Turn = await self.chat.begin_turn(session_id, prompt, parent_id=parent)
+                turn: Turn = await starter(session_id, prompt, parent)
             except StorageError as exc:
                 await view.remove()  # it was never stored: do not show it as if it were
                 self._keep_unsaved(prompt, exc)
@@ -59,7 +71,12 @@ class AnswerController:
             view.message_id = turn.user.id
             return turn
 
-        await self._run_turn(begin)
+        return await self.run_turn(begin, escalate)
+
+    async def _begin_turn(
+        self, session_id: str, prompt: str, parent: str | None | _ActiveLeaf
+    ) -> Turn:
+        return await self.chat.begin_turn(session_id, prompt, parent_id=parent)
 
     def _keep_unsaved(self, prompt: str, exc: StorageError) -> None:
         """A prompt the database refused goes back into the prompt box (unless something new
@@ -69,9 +86,12 @@ class AnswerController:
             box.text = prompt
         self.screen.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
 
-    async def _run_turn(self, begin: Callable[[], Awaitable[Turn]], escalate: bool = True) -> None:
+    async def run_turn(
+        self, begin: Callable[[], Awaitable[Turn]], escalate: bool = True
+    ) -> Turn | None:
         """Start a turn, stream it into a new answer view, and leave the tree consistent
-        whatever happens (completion, failure, or Escape at any point)."""
+        whatever happens (completion, failure, or Escape at any point); the turn streamed
+        (None when it never began or the database refused it)."""
         conversation = self.screen.conversation
         turn: Turn | None = None
         view: AssistantMessage | None = None
@@ -79,7 +99,7 @@ class AnswerController:
             try:
                 turn = await begin()
             except _NotSaved:
-                return
+                return None
             # The chat service finishes the row whatever ends this block (Escape included).
             async with self.chat.running(turn):
                 self.screen.refresh_sessions()
@@ -98,7 +118,7 @@ class AnswerController:
         except StorageError as exc:
             # The answer is on screen; the database could not take (all of) it.
             self.screen.notify(f"Answer not fully saved: {exc}", title="Database", severity="error")
-            return
+            return None
         finally:
             if view is not None and turn is not None:
                 await view.finish(turn.final)
@@ -109,18 +129,19 @@ class AnswerController:
         # Completed (not cancelled, not crashed): with escalate = "auto", a weak fast answer
         # is asked again on the deep route at once, as a sibling, in this same worker.
         if not escalate or turn is None or turn.final is None:
-            return
+            return turn
         auto_check = self.chat.settings.checks.run == "auto" and "```" in turn.final.content
         if auto_check and turn.final.status is MessageStatus.COMPLETE:
             # [checks] run = "auto": an answer with code is checked as soon as it is complete.
             self.screen.set_streaming(True)
             await self._check_answer(turn.final.id)
-            return
+            return turn
         weak = self.chat.escalation_offer(turn.final)
         if weak and turn.final is not None and self.chat.settings.router.escalate == "auto":
             self.screen.notify(f"fast answer looked weak ({', '.join(weak)}); asking deep")
             self.screen.set_streaming(True)
-            await self._escalate(turn.final)
+            await self.escalate(turn.final)
+        return turn
 
     # Checks: an answer's code against its tests, repair rounds --------------------------------
 
@@ -155,7 +176,7 @@ class AnswerController:
             async def begun() -> Turn:
                 return turn
 
-            await self._run_turn(begun, escalate=False)
+            await self.run_turn(begun, escalate=False)
             self.screen.set_streaming(True)
 
         try:
@@ -179,102 +200,6 @@ class AnswerController:
 
     # Agreement across samples: more answers to the same prompt, the majority shown ---------
 
-    def agree(self, answer_id: str) -> None:
-        if not self.screen.busy():
-            self.start_answer(self._agree(answer_id))
-
-    async def _agree(self, answer_id: str) -> None:
-        """In the stream worker: `[checks] samples` answers in all (3 when that is off), each
-        a stored sibling streamed like any answer; the one with the majority result is shown
-        with the agreement on its status line. Too little agreement on the fast route asks
-        deep, following `router.escalate`."""
-        from app.checks.samples import sample_count, show_majority, wants_deep
-
-        store = self.store
-        answer = store.get_message(answer_id)
-        prompt = store.get_message(answer.parent_id or "") if answer is not None else None
-        if answer is None or prompt is None:
-            self.screen.set_streaming(False)
-            return
-        count = sample_count(self.chat)
-        answers = [answer]
-        try:
-            for number in range(2, count + 1):
-                self.screen.notify(f"Sample {number} of {count}…", timeout=3)
-                await self.screen.conversation.show_thread(
-                    store.thread(prompt.id), store.sibling_positions(prompt.session_id)
-                )
-                final = await self._sample(prompt, answer.route)
-                if final is not None and final.status is MessageStatus.COMPLETE:
-                    answers.append(final)
-            sampled = show_majority(self.chat, prompt.session_id, answers, count)
-            agreed, shown = sampled.agreement, sampled.shown
-            await self.screen.show_active_thread()
-            self.screen.prompt_box.focus()  # the thread was drawn again; type on
-            what = f" on {agreed.result!r}" if agreed.result else " (no final result found)"
-            view = self.screen.conversation.view_of(shown.id)
-            if isinstance(view, AssistantMessage):
-                view.show_agreement(agreed.badge + what)
-            self.screen.notify(f"{agreed.badge}{what}")
-            if wants_deep(self.chat, shown.route, agreed):
-                self.screen.notify(f"only {agreed.badge}; asking deep")
-                await self._escalate(shown)
-                return
-        finally:
-            self.screen.set_streaming(False)
-
-    # Critique and revise: the answer's route lists its problems, then rewrites it -----------
-
-    def revise(self, answer_id: str) -> None:
-        if not self.screen.busy():
-            self.start_answer(self._revise(answer_id))
-
-    async def _revise(self, answer_id: str) -> None:
-        """In the stream worker: the critique (numbered, quoting), then the revised answer
-        streamed as a sibling of the original, with the critique folded above it."""
-        from app.checks.revise import begin_revision, finish_revision
-
-        answer = self.store.get_message(answer_id)
-        if answer is None:
-            self.screen.set_streaming(False)
-            return
-        try:
-            self.screen.notify("Critiquing the answer on its route…", timeout=4)
-            revision = await begin_revision(self.chat, answer)
-            if revision.turn is None or revision.problem:
-                self.screen.notify(f"Cannot revise: {revision.problem}", severity="warning")
-                return
-            prompt = self.store.get_message(answer.parent_id or "")
-            if prompt is not None:
-                await self.screen.conversation.show_thread(
-                    self.store.thread(prompt.id), self.store.sibling_positions(prompt.session_id)
-                )
-            turn = revision.turn
-
-            async def begin() -> Turn:
-                return turn
-
-            await self._run_turn(begin, escalate=False)
-            self.screen.set_streaming(True)
-            if finish_revision(self.chat, revision) is not None:
-                await self.screen.show_active_thread()  # the critique shows, folded, above it
-                self.screen.prompt_box.focus()  # the thread was drawn again; type on
-        finally:
-            self.screen.set_streaming(False)
-
-    async def _sample(self, prompt: Message, route: str | None) -> Message | None:
-        """One more answer to `prompt` on `route`, streamed as a sibling; its stored row."""
-        turns: list[Turn] = []
-
-        async def begin() -> Turn:
-            turn = await self.chat.begin_answer(prompt, force_route=route)
-            turns.append(turn)
-            return turn
-
-        await self._run_turn(begin, escalate=False)
-        self.screen.set_streaming(True)  # the samples go on in this worker
-        return turns[0].final if turns else None
-
     # The cascade: ask a weak fast answer again on the deep route ----------------------------
 
     async def ask_deep(self, answer_id: str) -> None:
@@ -286,9 +211,9 @@ class AnswerController:
                 "Only a weak fast answer is asked again on deep.", severity="warning"
             )
             return
-        self.start_answer(self._escalate(answer))
+        self.start_answer(self.escalate(answer))
 
-    async def _escalate(self, answer: Message) -> None:
+    async def escalate(self, answer: Message) -> None:
         """In the stream worker: a deep sibling of `answer`, or one line saying why not."""
         try:
             problem = await self.chat.escalation_problem(answer)
@@ -310,7 +235,7 @@ class AnswerController:
             self.screen.prompt_box.focus()  # the weak answer was replaced; type on while it streams
             return await self.chat.escalate(answer)
 
-        await self._run_turn(begin)
+        await self.run_turn(begin)
 
     # Feedback: a deep answer that was more than the prompt needed ----------------------------
 
@@ -368,7 +293,7 @@ class AnswerController:
                 prompt, force_route=force, continue_from=answer if continue_it else None
             )
 
-        self.start_answer(self._run_turn(begin))
+        self.start_answer(self.run_turn(begin))
 
     async def switch_sibling(self, message_id: str, step: int) -> None:
         """Show the neighbouring branch, followed down to its latest leaf."""

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, HelpPanel, Input
 
 from app.chat import ACTIVE_LEAF, _ActiveLeaf
 from app.ui.chat.answers import AnswerController
+from app.ui.chat.deliberate import DeliberateController
 from app.ui.chat.sessions import SessionController
 from app.ui.context import AhaContext
 from app.ui.search import SearchScreen
@@ -53,6 +54,9 @@ class MainScreen(Screen[None]):
         Binding("ctrl+l", "focus_prompt", "Prompt", id="prompt.focus", show=False),
         # Shown only while the last answer is a weak fast one (app/router/cascade.py).
         Binding("ctrl+g", "ask_deep", "Ask deep", id="answer.ask_deep"),
+        # The prompt box's modes (app/ui/chat/deliberate.py), shown on its lower border.
+        Binding("f2", "toggle_deliberate", "Deliberate", id="answer.deliberate"),
+        Binding("f3", "cycle_deadline", "Deadline", id="answer.deadline"),
     ]
 
     def __init__(self, ctx: AhaContext) -> None:
@@ -61,6 +65,7 @@ class MainScreen(Screen[None]):
         self.store = ctx.store
         self.chat = ctx.chat
         self.answers = AnswerController(self)
+        self.deliberate = DeliberateController(self, self.answers)
         self.sessions = SessionController(self)
         self.session_id: str | None = None
         self.streaming = False
@@ -97,6 +102,7 @@ class MainScreen(Screen[None]):
         else:
             await self.conversation.show_thread([])
             self.refresh_sessions()
+        self.show_modes()
         self.prompt_box.focus()
 
     def remember_open_session(self) -> None:
@@ -284,7 +290,20 @@ class MainScreen(Screen[None]):
                 self.store.thread(edited_parent) if edited_parent else []
             )
             self._stop_editing()
-        self.answers.start_answer(self.answers.prompt_answer(event.text, parent))
+        self.answers.start_answer(self.deliberate.prompt(event.text, parent))
+
+    # The prompt box's modes: deliberate (samples on every answer) and a deadline ----------------
+
+    def show_modes(self) -> None:
+        self.prompt_box.border_subtitle = self.deliberate.label() or None
+
+    def action_toggle_deliberate(self) -> None:
+        self.notify(self.deliberate.toggle_deliberate(), timeout=4)
+        self.show_modes()
+
+    def action_cycle_deadline(self) -> None:
+        self.notify(self.deliberate.cycle_deadline(), timeout=4)
+        self.show_modes()
 
     async def send_branch_prompt(self, session_id: str, text: str, parent: str | None) -> None:
         """Open `session_id` and answer `text` as a child of `parent` (a brainstorm idea
@@ -313,10 +332,10 @@ class MainScreen(Screen[None]):
         self.answers.check(event.message_id)
 
     def on_assistant_message_agree(self, event: AssistantMessage.Agree) -> None:
-        self.answers.agree(event.message_id)
+        self.deliberate.agree(event.message_id)
 
     def on_assistant_message_revise(self, event: AssistantMessage.Revise) -> None:
-        self.answers.revise(event.message_id)
+        self.deliberate.revise(event.message_id)
 
     def on_assistant_message_check_output(self, event: AssistantMessage.CheckOutput) -> None:
         self.answers.show_check_output(event.message_id)
