@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from app.backend.budget import TIME_LIMIT_NOTE
 from app.backend.usage import usage_line
+from app.critique import REVISED_NOTE
 from app.router.cascade import split_weak_note
 from storage.models import Message, MessageStatus
 from widgets.markdown import AnswerStream, answer_markdown
@@ -118,8 +119,11 @@ class AssistantMessage(MessageView):
         )
         view._final_status = message  # applied on mount
         if message.reasoning.strip():
-            # How long it thought is not stored, so a stored block is just "Thoughts".
-            view._thinking = ThinkingBlock(message.reasoning, title="Thoughts", collapsed=True)
+            # How long it thought is not stored, so a stored block is just "Thoughts"; a
+            # revision's reasoning is the critique it answers (app/checks/revise.py).
+            revised = REVISED_NOTE in (message.route_note or "")
+            title = "Critique" if revised else "Thoughts"
+            view._thinking = ThinkingBlock(message.reasoning, title=title, collapsed=True)
         return view
 
     BINDINGS = [

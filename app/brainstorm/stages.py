@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.critique import PROBLEMS_INSTRUCTION, compact
 from storage.brainstorm_models import Idea, IdeaStatus
 
 # How much of an earlier answer a later prompt quotes; the rest stays in the conversation.
@@ -79,8 +80,9 @@ CRITIQUE_TEMPLATE = """Problem: {problem}
 The most promising ideas (impact and effort rated 1-5 where known):
 {ideas}
 
-Criticise each idea in turn, under a `## ` heading with its name: its hidden assumptions, \
-how it could fail, and the cheapest test that would show whether it works."""
+Criticise each idea in turn, under a `## ` heading with its name. Under each heading: \
+{problems_instruction} Look for hidden assumptions and the ways it could fail, and end with the \
+cheapest test that would show whether it works."""
 
 PLAN_TEMPLATE = """Problem: {problem}
 {framing}
@@ -186,5 +188,7 @@ def build_prompt(stage: Stage, context: StageContext) -> str:
         problem=context.problem.strip(),
         framing=_quote("How we framed it", context.framing),
         ideas=ideas,
-        critique=_quote("Critique of these ideas", context.critique),
+        # The plan reads the critique's problems only (app/critique.py): more of them fit.
+        critique=_quote("Critique of these ideas", compact(context.critique)),
+        problems_instruction=PROBLEMS_INSTRUCTION,
     )

@@ -10,19 +10,23 @@ first; this is for prose, plans and explanations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.backend.engine import closing_stream
 from app.backend.events import ChatMessage, Content, Failed
 from app.chat import ChatService, Turn
+from app.critique import (
+    PROBLEMS_INSTRUCTION,
+    REVISED_NOTE,
+    Problem,
+    problem_list,
+    problems,
+    summary,
+)
 from app.sanitize import StreamSanitizer
 from storage import Message, MessageStatus
 
-CRITIQUE_PROMPT = (
-    "Critique your last answer. List its concrete problems as a numbered list: for each, "
-    "quote the passage it is about, then say what is wrong (an error, a gap, something "
-    "unclear or missing). Only real problems; no praise, no rewrite yet."
-)
+CRITIQUE_PROMPT = f"Critique your last answer. {PROBLEMS_INSTRUCTION} No rewrite yet."
 REVISE_PROMPT = (
     "This critique lists problems with your answer:\n\n{critique}\n\nWrite the revised "
     "answer to the original question, fixing every problem that is real. Give only the "
@@ -35,6 +39,7 @@ class Revision:
     critique: str
     turn: Turn | None  # the revision's turn (a sibling of the original); None if it failed
     problem: str = ""
+    problems: list[Problem] = field(default_factory=list)  # the critique's, parsed
 
 
 class CritiqueFailed(Exception):
@@ -73,11 +78,14 @@ async def begin_revision(chat: ChatService, answer: Message) -> Revision:
     except CritiqueFailed as exc:
         chat.store.finish_assistant(turn.assistant.id, MessageStatus.ERROR, "", error=str(exc))
         return Revision("", None, str(exc))
-    request = REVISE_PROMPT.format(critique=critique)
+    found = problems(critique, answer.content)
+    # The problems as a clean numbered list when the critique had one (a small model's
+    # preamble and sign-off left out); the critique as written otherwise.
+    request = REVISE_PROMPT.format(critique=problem_list(found) if found else critique)
     turn.context = [*context, {"role": "assistant", "content": answer.content},
                     {"role": "user", "content": request}]  # fmt: skip
     turn.context_route = route
-    return Revision(critique, turn)
+    return Revision(critique, turn, problems=found)
 
 
 def finish_revision(chat: ChatService, revision: Revision) -> Message | None:
@@ -85,5 +93,10 @@ def finish_revision(chat: ChatService, revision: Revision) -> Message | None:
     turn = revision.turn
     if turn is None or turn.final is None:
         return None
-    chat.store.set_reasoning(turn.final.id, revision.critique)
+    store = chat.store
+    store.set_reasoning(turn.final.id, revision.critique)
+    final = turn.final
+    mark = f"{REVISED_NOTE}: {summary(revision.problems)}"
+    note = " · ".join(n for n in (final.route_note, mark) if n)
+    store.update_route(final.id, final.route or "", final.model or "", note)
     return chat.store.get_message(turn.final.id)

@@ -13,11 +13,20 @@ from __future__ import annotations
 import re
 
 from app.backend.events import ChatMessage
+from app.critique import PROBLEMS_INSTRUCTION, problems
 from app.writing.apply_outline import WAS, WAS_PATTERN, apply_outline
 from app.writing.checks import check
+from app.writing.document import parse
+from app.writing.findings import Finding
 from app.writing.outline import parse_outline
 
-__all__ = ["CRITIQUE_ROUTE", "apply_outline", "critique_messages", "proposed_outline"]
+__all__ = [
+    "CRITIQUE_ROUTE",
+    "apply_outline",
+    "critique_messages",
+    "model_findings",
+    "proposed_outline",
+]
 
 # Judging an argument is the work the deep route is for.
 CRITIQUE_ROUTE = "deep"
@@ -52,6 +61,9 @@ What belongs elsewhere, and where.
 ## Add
 What is missing (evidence, an example, a counter-argument, a conclusion).
 
+## Problems
+{problems}
+
 ## Proposed outline
 The outline you recommend, as Markdown headings in one fenced block with the info string \
 `outline`, one heading per line, nothing else in the block:
@@ -65,6 +77,8 @@ The outline you recommend, as Markdown headings in one fenced block with the inf
 Keep the exact title of every section you keep, so its text can be carried over. For a \
 renamed section write `## New title (was: Old title)`. A new section gets a new title. Leave \
 out sections you propose to cut."""
+
+SYSTEM_PROMPT = SYSTEM_PROMPT.replace("{problems}", PROBLEMS_INSTRUCTION)
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w-]*)")
 _LABEL = re.compile(
@@ -256,3 +270,42 @@ def proposed_outline(answer: str) -> list[tuple[int, str]] | None:
         if found := _entries(passage):
             return found
     return None
+
+
+_PROBLEMS_HEADING = re.compile(
+    r"^ {0,3}#{1,6}\s*(?:\*\*)?problems\b.*$", re.IGNORECASE | re.MULTILINE
+)
+_ANY_HEADING = re.compile(r"^ {0,3}#{1,6}\s", re.MULTILINE)
+MODEL_RULE = "model-critique"
+
+
+def _problems_section(critique: str) -> str:
+    """The critique's "## Problems" section; the whole critique when it has none."""
+    found = _PROBLEMS_HEADING.search(critique)
+    if found is None:
+        return critique
+    rest = critique[found.end() :]
+    end = _ANY_HEADING.search(rest)
+    return rest[: end.start()] if end else rest
+
+
+def model_findings(critique: str, text: str) -> list[Finding]:
+    """The critique's numbered problems as findings of the draft `text` (rule
+    `model-critique`): at the line each quotes, or, quoting nothing found there, a general
+    note at line 1. Located afresh against each text, so they follow the writer's edits."""
+    doc = parse(text)
+    findings = []
+    for problem in problems(_problems_section(critique), text):
+        line = problem.line or 1
+        where = "" if problem.anchored else "general: "
+        findings.append(
+            Finding(
+                MODEL_RULE,
+                "info",
+                line,
+                doc.section_title_at(line) if problem.anchored else "",
+                f"model · {where}{problem.short()}",
+                "",
+            )
+        )
+    return findings

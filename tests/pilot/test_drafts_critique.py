@@ -223,3 +223,51 @@ async def test_leaving_a_draft_stops_its_critique(home: Path) -> None:
         assert critique.status == "cancelled" and critique.content == CRITIQUE[0]
         assert screen.draft_id is None and not screen.critique_panel.display
         assert screen.check_action("critique", ()) is True
+
+
+PROBLEMS = (
+    "## Problems\n\n"
+    '1. "Expire entries, or invalidate them" comes before any reason to: move it below.\n'
+    "2. The post never says what a stale read costs.\n\n"
+)
+
+
+async def test_the_critiques_problems_join_the_findings_at_their_passages(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The numbered problems of the model's critique are findings marked as the model's: at
+    the line each quotes, or a general note when the quote is not in the draft; choosing one
+    jumps to its passage, and they are found again when a stored critique is reopened."""
+    from widgets.draft_outline import FindingsList
+
+    with FakeOpenAI(model="fake-deep") as deep:
+        deep.script(ok(*CRITIQUE[:3], PROBLEMS, CRITIQUE[3]))
+        monkeypatch.setenv("AHA_ROUTES__DEEP__API_BASE", deep.api_base)
+        monkeypatch.setenv("AHA_ROUTES__DEEP__RETRIES", "0")
+        app = AhaApp(load_settings())
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_drafts(pilot, app)
+            screen.editor.insert(POST)
+            await pilot.press("ctrl+r")
+
+            def model_findings() -> list:  # type: ignore[type-arg]
+                return [f for f in screen.findings if f.rule == "model-critique"]
+
+            await wait_for(pilot, lambda: len(model_findings()) == 2)
+            anchored, general = sorted(model_findings(), key=lambda f: -f.line)
+            assert (anchored.line, anchored.section) == (7, "The fix")
+            assert anchored.message.startswith("model · ")
+            assert general.line == 1 and "general" in general.message
+            box = screen.query_one(FindingsList)
+            box.focus()
+            index = screen.findings.index(anchored)
+            box.highlighted = index
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.editor.cursor_location[0] == 6, timeout=10)
+    # Reopened: the stored critique's problems are findings again.
+    again = AhaApp(load_settings())
+    async with again.run_test(size=(120, 40)) as pilot:
+        screen = await open_drafts(pilot, again)
+        await wait_for(
+            pilot, lambda: any(f.rule == "model-critique" for f in screen.findings), timeout=20
+        )

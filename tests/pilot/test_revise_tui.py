@@ -55,7 +55,13 @@ async def test_v_critiques_and_revises_as_a_sibling(home: Path, fast: FakeOpenAI
         assert answers[1].reasoning == CRITIQUE and answers[1].status is MessageStatus.COMPLETE
         (view,) = screen.conversation.query(AssistantMessage)
         assert view.message_id == answers[1].id
-        assert view.query(ThinkingBlock)  # the critique, folded above the revision
+        (block,) = view.query(ThinkingBlock)  # the critique, folded above the revision
+        assert block.title == "Critique" and block.collapsed
+        assert "revised after critique: 1 problem, 1 quoting the text" in (
+            answers[1].route_note or ""
+        )
+        # The revision was asked with the critique's problems as a clean numbered list.
+        assert '1. "because it is good"' in fast.requests[1].messages[-1]["content"]
         # The critique was asked about the original answer, with the prompt before it.
         critique_request = fast.requests[0].messages
         assert critique_request[-2] == {"role": "assistant", "content": ORIGINAL}

@@ -73,6 +73,13 @@ class StageRunner:
             what += f", {added} new idea(s) on the board"
         elif stage is Stage.CLUSTER:
             what += f", {added} idea(s) tagged"
+        elif stage is Stage.CRITIQUE and done:
+            from app.critique import problems_by_heading
+
+            final = run.turns[-1].final
+            groups = problems_by_heading(final.content if final is not None else "")
+            count = sum(len(listed) for _, listed in groups)
+            what += f", {count} problem(s) across {len(groups)} idea(s) for the plan"
         self.screen.notify(what)
 
     async def _stream(self, run: StageRun, turn: Turn) -> None:

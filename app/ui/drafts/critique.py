@@ -55,6 +55,7 @@ class CritiqueController:
         critiques = self.store.list_critiques(screen.draft_id) if screen.draft_id else []
         if not critiques:
             self.critique_id, self.proposed = None, None
+            screen.show_critique_findings("")
             screen.show_critique_panel(False)
             screen.refresh_bindings()
             return
@@ -75,6 +76,7 @@ class CritiqueController:
             critique.error or "",
         )
         self._set_proposed(critique.content)
+        self.screen.show_critique_findings(critique.content)
 
     async def start(self) -> None:
         screen = self.screen
@@ -133,6 +135,7 @@ class CritiqueController:
             if screen.is_attached and screen.draft_id == draft_id:
                 await panel.finish(status, error)
                 self._set_proposed("".join(content) if status == "done" else "")
+                screen.show_critique_findings("".join(content))
                 if status == "done" and self.proposed is None:
                     screen.notify("The critique proposes no outline to apply.", timeout=4)
                 elif self.proposed:

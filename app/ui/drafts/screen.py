@@ -70,6 +70,9 @@ class DraftsScreen(Screen[None]):
         self.words = 0  # counted with the outline, off the UI thread
         self.sections: list[Any] = []
         self.findings: list[Any] = []
+        # The shown critique's text: its numbered problems join the findings, located afresh
+        # in each analysed text (app/writing/critique.py, model_findings).
+        self.critique_text = ""
         self.critique = CritiqueController(self)
         self.files = DraftFiles(self)
         # Kept here, not queried: on the way out the text is saved after the widgets are gone.
@@ -311,14 +314,22 @@ class DraftsScreen(Screen[None]):
 
     def run_analysis(self, text: str) -> None:
         self._analysis_generation += 1
-        self._analyse(text, self._analysis_generation)
+        self._analyse(text, self.critique_text, self._analysis_generation)
+
+    def show_critique_findings(self, critique: str) -> None:
+        """The findings list gains (or loses) the model's problems from `critique`."""
+        if critique != self.critique_text:
+            self.critique_text = critique
+            self.run_analysis(self.editor.text)
 
     @work(thread=True, exclusive=True, group="draft-analysis", exit_on_error=False)
-    def _analyse(self, text: str, generation: int) -> None:
+    def _analyse(self, text: str, critique: str, generation: int) -> None:
         from app.writing.checks import check
+        from app.writing.critique import model_findings
         from app.writing.outline import parse_outline
 
-        sections, findings, words = parse_outline(text), check(text), count_words(text)
+        findings = check(text) + (model_findings(critique, text) if critique else [])
+        sections, words = parse_outline(text), count_words(text)
         self.app.call_from_thread(self._show_analysis, sections, findings, words, generation)
 
     def _show_analysis(
