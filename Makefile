@@ -57,5 +57,6 @@ clean:
 	rm -rf $(VENV) build *.egg-info
 
 # Retrain the router's weights (app/router/weights.json) on ../shared/routing-data; about a minute.
+# The shipped weights come from the public labels alone (your check outcomes stay yours).
 train-router: install
-	$(VENV)/bin/aha route train $(ARGS)
+	$(VENV)/bin/aha route train --no-outcomes $(ARGS)

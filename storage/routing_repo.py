@@ -65,6 +65,20 @@ class RoutingRepo(StoreBase):
             )
         return cursor.rowcount > 0
 
+    def check_outcomes(self) -> list[tuple[str, str]]:
+        """(prompt text, kind) of every check outcome ("needed_deep", "fast_enough"): the
+        labels `aha route train` adds to the public ones. The mark is on the first fast
+        answer; the prompt is its parent."""
+        rows = self._rows(
+            "SELECT u.content AS prompt, f.kind AS kind FROM route_feedback f"
+            " JOIN messages a ON a.id = f.message_id"
+            " JOIN messages u ON u.id = a.parent_id"
+            " WHERE f.kind IN ('needed_deep', 'fast_enough') AND u.role = 'user'"
+            " ORDER BY f.created_at, f.id",
+            (),
+        )
+        return [(r["prompt"], r["kind"]) for r in rows]
+
     def recent_route_feedback(self, limit: int = 100) -> list[RouteFeedback]:
         """The newest `limit` marks, newest first."""
         rows = self._rows(

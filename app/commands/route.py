@@ -84,9 +84,10 @@ def run_eval(argv: list[str]) -> int:
 
 def run_train(argv: list[str]) -> int:
     """`aha route train`: retrain app/router/weights.json (see app/router/lab/train.py)."""
+    from app import paths
     from app.router.lab.train import main
 
-    return main(argv)
+    return main(argv, default_outcomes=paths.database_path())
 
 
 DRIFT_POINTS = 10

@@ -90,7 +90,8 @@ def test_eval_bad_data_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert r.returncode == 2 and "bad.jsonl:1:" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_train_on_a_tiny_folder_writes_its_weights_where_asked(tmp_path: Path) -> None:
+def tiny_data(tmp_path: Path) -> Path:
+    """A routing-data folder of 48 obvious prompts (MMLU-shaped and MT-bench-shaped)."""
     root = tmp_path / "data"
     (root / "mmlu").mkdir(parents=True)
     (root / "mt_bench").mkdir()
@@ -107,6 +108,11 @@ def test_train_on_a_tiny_folder_writes_its_weights_where_asked(tmp_path: Path) -
         (root / "mt_bench" / name).write_text(
             "".join(json.dumps(o) + "\n" for o in objs), encoding="utf-8"
         )
+    return root
+
+
+def test_train_on_a_tiny_folder_writes_its_weights_where_asked(tmp_path: Path) -> None:
+    root = tiny_data(tmp_path)
     out = tmp_path / "w.json"
     committed = (REPO / "app" / "router" / "weights.json").read_bytes()
     r = aha(tmp_path, "route", "train", "--data", str(root), "--out", str(out), "--no-eval")
@@ -130,3 +136,40 @@ def test_train_on_a_tiny_folder_writes_its_weights_where_asked(tmp_path: Path) -
     assert probe.returncode == 0, probe.stderr
     [s] = json.loads(probe.stdout)["sets"]
     assert s["routers"]["aha"]["auroc"] > 0.9
+
+
+def test_train_adds_the_stored_check_outcomes_to_the_labels(tmp_path: Path) -> None:
+    """Outcomes of checks in aha's database (fast failed and deep passed; fast passed) join
+    the public labels in the fit, counted several times each; --no-outcomes leaves them out."""
+    from app.router.feedback import FAST_ENOUGH, NEEDED_DEEP
+    from storage import MessageStatus, RouteRecord, Store
+
+    root = tiny_data(tmp_path)
+    store = Store.open(tmp_path / "aha.db")
+    session = store.create_session()
+    for prompt, kind in (("Prove the sum of two odd numbers is even.", NEEDED_DEEP),
+                         ("Say hi.", FAST_ENOUGH)):  # fmt: skip
+        user = store.add_user_message(session.id, None, prompt)
+        answer = store.start_assistant(session.id, user.id, RouteRecord("fast", "m", score=0.3))
+        store.finish_assistant(answer.id, MessageStatus.COMPLETE, "x")
+        store.add_route_feedback(answer.id, kind, 0.3, 0.5)
+    store.add_route_feedback(answer.id, "overkill", 0.3, 0.5)  # not an outcome: left out
+    store.close()
+    out = tmp_path / "w.json"
+    r = aha(tmp_path, "route", "train", "--data", str(root), "--out", str(out), "--no-eval")
+    assert r.returncode == 0, r.stderr
+    assert "2 check outcomes" in r.stdout and "1 needed deep" in r.stdout
+    obj = json.loads(out.read_text(encoding="utf-8"))
+    weight = obj["data"]["outcomes"]["weight"]
+    assert obj["data"]["outcomes"] | {"weight": 0} == {
+        "prompts": 2,
+        "needed_deep": 1,
+        "fast_enough": 1,
+        "weight": 0,
+    }
+    assert obj["training"]["n"] == 48 + 2 * weight and weight > 1
+    args = ("route", "train", "--data", str(root), "--out", str(out), "--no-eval")
+    r = aha(tmp_path, *args, "--no-outcomes")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(out.read_text(encoding="utf-8"))
+    assert obj["training"]["n"] == 48 and obj["data"]["outcomes"]["prompts"] == 0

@@ -33,6 +33,7 @@ from app.router.lab.fit import (  # re-exported: train.fit is what callers know
     fit,
     v0_logits,
 )
+from app.router.lab.outcomes import OUTCOME_WEIGHT, outcome_data, read_outcomes
 from app.router.lab.train_data import FEATURES, Data, build, concat
 from app.router.model import (
     FORMAT_VERSION,
@@ -212,7 +213,15 @@ def load_sets(root: Path) -> dict[str, Data]:
     return sets
 
 
-def train(root: Path, out: Path, evaluate: bool = True, log=print) -> dict:
+def train(
+    root: Path,
+    out: Path,
+    evaluate: bool = True,
+    log=print,
+    outcomes: Sequence[tuple[str, bool]] = (),
+) -> dict:
+    """Evaluate on the public sets (their protocol; outcomes never enter it), then fit the
+    shipped weights on every public prompt plus the check outcomes (outcomes.py)."""
     start = time.perf_counter()
     sets = load_sets(root)
     sizes = ", ".join(f"{k}={v.n}" for k, v in sets.items())
@@ -221,9 +230,18 @@ def train(root: Path, out: Path, evaluate: bool = True, log=print) -> dict:
     everything = concat(*sets.values())
     calib = calibration(everything)
     log(f"  calibration ({FOLDS}-fold, all prompts) done")
-    f = fit(everything)
+    extra = outcome_data(list(outcomes))
+    training = concat(everything, extra) if extra is not None else everything
+    f = fit(training)
     sizes_by_set = {name: d.n for name, d in sets.items()}
-    obj = to_json(f, data_hashes(root), metrics, everything.n, calib, sizes_by_set)
+    obj = to_json(f, data_hashes(root), metrics, training.n, calib, sizes_by_set)
+    deep = sum(needed for _, needed in outcomes)
+    obj["data"]["outcomes"] = {
+        "prompts": len(outcomes),
+        "needed_deep": deep,
+        "fast_enough": len(outcomes) - deep,
+        "weight": OUTCOME_WEIGHT,
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
     tmp.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n", encoding="utf-8")
@@ -240,7 +258,7 @@ def format_metrics(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, default_outcomes: Path | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="aha route train",
         description="Train the router on RouteLLM's labels and write its weights and metrics.",
@@ -248,13 +266,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="routing data directory (default: ../shared)")
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH, help="weights file to write")
     parser.add_argument("--no-eval", action="store_true", help="skip the evaluation (faster)")
+    parser.add_argument(
+        "--outcomes",
+        type=Path,
+        default=default_outcomes,
+        help="database whose check outcomes join the labels (default: aha's own)",
+    )
+    parser.add_argument(
+        "--no-outcomes", action="store_true", help="train on the public labels only"
+    )
     args = parser.parse_args(argv)
     try:
         root = ev.data_dir(args.data)
     except FileNotFoundError as exc:
         print(f"aha: {exc}", file=sys.stderr)
         return 2
-    obj = train(root, args.out, evaluate=not args.no_eval, log=lambda s: print(s, flush=True))
+    outcomes, said = read_outcomes(None if args.no_outcomes else args.outcomes)
+    print(said if not args.no_outcomes else "check outcomes left out (--no-outcomes)", flush=True)
+    obj = train(
+        root,
+        args.out,
+        evaluate=not args.no_eval,
+        log=lambda s: print(s, flush=True),
+        outcomes=outcomes,
+    )
     if obj["metrics"]:
         print(format_metrics(obj["metrics"]))
     return 0
