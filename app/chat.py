@@ -162,11 +162,15 @@ class ChatService:
         earlier answers), or the continuation of a cut-off answer (`continue_from`).
 
         A `/deep` or `/fast` prefix in the stored prompt forces the route (`force_route`, e.g.
-        `aha ask --route`, wins over it) and is not scored; a follow-up inherits part of the
-        previous answer's score (app/router/scorer.py)."""
+        `aha ask --route`, wins over it) and is not scored; a follow-up that refers back to the
+        previous answer inherits part of its score (app/router/scorer.py)."""
         prefixed, text = split_override(user.content)
+        previous = self._previous_answer(user)
         decision = self.router.decide(
-            text, force=force_route or prefixed, previous_score=self._previous_score(user)
+            text,
+            force=force_route or prefixed,
+            previous_score=previous.route_score if previous is not None else None,
+            previous_answer=previous.content if previous is not None else "",
         )
         route, note, error = await self._resolve(decision)
         engine = None if error else self.engines.get(route)
@@ -232,10 +236,10 @@ class ChatService:
         turn.context = self._fitted_context(turn, config)
         turn.context_route = turn.route
 
-    def _previous_score(self, user: Message) -> float | None:
-        """The route score of the answer this prompt follows up (its parent), if any."""
+    def _previous_answer(self, user: Message) -> Message | None:
+        """The answer this prompt follows up (its parent), if any."""
         parent = self.store.get_message(user.parent_id) if user.parent_id else None
-        return parent.route_score if parent is not None and parent.role == "assistant" else None
+        return parent if parent is not None and parent.role == "assistant" else None
 
     def context_for(self, turn: Turn) -> list[ChatMessage]:
         """The active branch, root to this prompt: text only, never reasoning, never failures."""

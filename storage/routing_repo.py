@@ -38,11 +38,18 @@ class RouteFeedback:
 
 class RoutingRepo(StoreBase):
     def recent_routing(self, limit: int = 200) -> list[RoutedAnswer]:
-        """The newest `limit` assistant rows that carry a route score, newest first."""
+        """The router's decisions on the newest `limit` prompts it decided, newest first: the
+        first answer to each prompt, when its route was not forced (`/deep`, `--route`, a
+        sample, a regeneration on the other route, an escalation) and the prompt is not a
+        brainstorm stage's (those routes are the stage's)."""
         rows = self._rows(
-            "SELECT route, route_score, route_threshold, created_at FROM messages"
-            " WHERE role = 'assistant' AND route_score IS NOT NULL"
-            " ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            "SELECT a.route, a.route_score, a.route_threshold, a.created_at FROM messages a"
+            " WHERE a.role = 'assistant' AND a.route_score IS NOT NULL"
+            " AND COALESCE(a.route_reasons, '') NOT LIKE '[\"forced:%'"
+            " AND a.session_id NOT IN (SELECT session_id FROM brainstorms)"
+            " AND a.rowid = (SELECT MIN(b.rowid) FROM messages b"
+            "  WHERE b.parent_id = a.parent_id AND b.role = 'assistant')"
+            " ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?",
             (limit,),
         )
         return [

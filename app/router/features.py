@@ -94,13 +94,14 @@ def extract(text: str) -> list[Feature]:
         if (numbers and quantity_asks)
         else 0.0
     )
+    task = _clamp(0.8 * len(v.TASK_ASK.findall(low)), 0.0, 1.2)
     exact_output = _clamp(0.35 * len(v.EXACT_FORMAT.findall(low)), 0.0, 1.2)
     open_ended = _clamp(0.5 * len(v.OPEN_ENDED.findall(low)), 0.0, 1.0)
 
     # Short-prompt markers only count when the prompt really is short, and "what is the area
     # of ...?" with numbers in it is a problem to solve, not a lookup.
     shortness = 1.0 if words <= 15 else 0.5 if words <= 30 else 0.0
-    if word_problem or math_value >= 0.5 or code >= 0.5:
+    if word_problem or math_value >= 0.5 or code >= 0.5 or task:
         shortness = 0.0
     factual = shortness if v.FACTUAL_START.search(low) else 0.0
     casual = shortness if v.GREETING.search(low) else 0.0
@@ -115,6 +116,7 @@ def extract(text: str) -> list[Feature]:
         Feature("critique", critique, "asks to critique a whole draft"),
         Feature("ml", ml, "ML research vocabulary"),
         Feature("word_problem", word_problem, "math word problem"),
+        Feature("task", task, "asks for a proof, derivation, solution or plan"),
         Feature("exact_output", exact_output, "asks for exact structured output"),
         Feature("open_ended", open_ended, "open-ended writing or role-play"),
         Feature("short_factual", factual, "short factual question"),

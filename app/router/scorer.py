@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.router.features import extract
+from app.router.followup import refers_back
 from app.router.model import Model, get_model, is_multiple_choice, ngram_buckets, ngram_value
 
 ROUTES = ("fast", "deep")
@@ -35,6 +36,7 @@ WEIGHTS: dict[str, float] = {
     "critique": 1.1,  # structure critique of a whole draft needs the full context
     "ml": 0.8,  # ML research brainstorming is aha's core deep use
     "word_problem": 1.0,  # numbers and a numeric question: small models slip on the arithmetic
+    "task": 1.0,  # "prove", "derive", "propose a plan": a chain of steps a small model cannot check
     "exact_output": 0.8,  # extraction into a fixed format: one slip and the answer is wrong
     "open_ended": -1.0,  # stories, emails, personas: a small model's prose is judged close
     "short_factual": -1.5,  # "what is X?": lookup-like, the fast model knows it
@@ -176,13 +178,20 @@ class Router:
         return _sigmoid(logit), contributions, critique
 
     def decide(
-        self, prompt: str, force: str | None = None, previous_score: float | None = None
+        self,
+        prompt: str,
+        force: str | None = None,
+        previous_score: float | None = None,
+        previous_answer: str = "",
     ) -> RouteDecision:
         """Route ``prompt``; ``force`` ("fast"/"deep") overrides the route but not the score.
 
-        ``previous_score``: the score of the turn this prompt follows up, if any; the prompt's
-        score is at least ``FOLLOW_UP_CARRY`` times it (the stored score is that one, so a deep
-        route always has score >= threshold, except when forced or by the critique rule).
+        ``previous_score``: the score of the turn this prompt follows up, if any, and
+        ``previous_answer`` that turn's answer. When the prompt refers back to it ("why?",
+        "fix it", a pronoun with no antecedent, a quote of it: followup.py), its score is at
+        least ``FOLLOW_UP_CARRY`` times that one (the stored score is that one, so a deep
+        route always has score >= threshold, except when forced or by the critique rule); an
+        unrelated prompt in the same session is routed on its own.
         """
         if force is not None and force not in ROUTES:
             raise ValueError(f"force must be None, 'fast' or 'deep', got {force!r}")
@@ -192,7 +201,8 @@ class Router:
         text = prompt if isinstance(prompt, str) else str(prompt)
         p, contributions, critique = self._score(text)
         own = "deep" if p >= threshold else "fast"
-        if previous_score is not None and FOLLOW_UP_CARRY * previous_score > p:
+        carried = previous_score is not None and FOLLOW_UP_CARRY * previous_score > p
+        if carried and previous_score is not None and refers_back(text, previous_answer):
             p = FOLLOW_UP_CARRY * previous_score
         natural = "deep" if p >= threshold else "fast"
         if _critique_rule(text, critique):

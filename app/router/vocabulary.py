@@ -240,6 +240,17 @@ ML = _words(
     r"classifier",
     r"pretrain\w*",
 )
+# A sentence that demands a proof, a derivation, a solution or a plan (not one that only
+# mentions the words): a chain of steps the small model cannot check. Code requests are
+# CODE_ASK's.
+TASK_ASK = re.compile(
+    r"(?:^|[.!?:;]\s+|\n)\s*(?:(?:please|now|then|can you|could you|would you)\s+)?"
+    r"(?:prove|show that|derive|demonstrate that|solve|find all|determine whether|"
+    r"work out|design (?:an?|the) (?:\w+ ){0,3}(?:algorithm|experiment|system|study|schema)|"
+    r"(?:propose|outline|draft|lay out) (?:an?|the) (?:\w+ ){0,3}(?:plan|experiment|"
+    r"ablation|study|strategy))\b"
+)
+
 FACTUAL_START = re.compile(
     r"^\s*(?:what(?:'s| is| are| was| were)|who|whom|when|where|which|define|definition of|"
     r"how many|how much|how old|how tall|how far|name the|list the|capital of|meaning of|"

@@ -90,6 +90,7 @@ async def show_drafts(pilot: Pilot[None]) -> None:
             and getattr(getattr(screen, "critique", None), "proposed", None)
             and getattr(screen, "words", 0)
             and getattr(screen, "findings", None) is not None
+            and getattr(screen, "analysis_settled", False)
         ):
             break
         await pilot.pause(0.05)

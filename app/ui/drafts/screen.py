@@ -66,6 +66,7 @@ class DraftsScreen(Screen[None]):
         self._autosave_timer: Timer | None = None
         self._analysis_timer: Timer | None = None
         self._analysis_generation = 0
+        self._shown_generation = 0  # the analysis whose results are on screen
         self._leaving = False  # unmounting: the widgets may already be gone
         self.words = 0  # counted with the outline, off the UI thread
         self.sections: list[Any] = []
@@ -318,9 +319,21 @@ class DraftsScreen(Screen[None]):
 
     def show_critique_findings(self, critique: str) -> None:
         """The findings list gains (or loses) the model's problems from `critique`."""
-        if critique != self.critique_text:
-            self.critique_text = critique
+        from app.critique import problems
+
+        if critique == self.critique_text:
+            return
+        # Analysed again only when the model's findings change (a critique with no numbered
+        # problems adds none): a draft opening with such a critique is analysed once.
+        had = bool(problems(self.critique_text))
+        self.critique_text = critique
+        if had or problems(critique):
             self.run_analysis(self.editor.text)
+
+    @property
+    def analysis_settled(self) -> bool:
+        """The outline and findings on screen are those of the newest analysis asked for."""
+        return self._shown_generation == self._analysis_generation
 
     @work(thread=True, exclusive=True, group="draft-analysis", exit_on_error=False)
     def _analyse(self, text: str, critique: str, generation: int) -> None:
@@ -337,6 +350,7 @@ class DraftsScreen(Screen[None]):
     ) -> None:
         if generation != self._analysis_generation or self._leaving:
             return  # a newer text is being analysed, or the screen is going
+        self._shown_generation = generation
         self.sections, self.findings, self.words = sections, findings, words
         self.outline.show(sections, findings, words)
         self.update_status()
