@@ -95,6 +95,13 @@ def extract(text: str) -> list[Feature]:
         else 0.0
     )
     task = _clamp(0.8 * len(v.TASK_ASK.findall(low)), 0.0, 1.2)
+    # Structure: a problem stated with many quantities, relations between them and constraints
+    # takes many steps, whatever its field. Exam options are choices, not quantities.
+    stem = v.MC_OPTION.sub("", low)
+    distinct = len(set(v.NUMBER.findall(stem)))
+    quantities = _clamp((distinct - 2) / 3.0, 0.0, 1.5)
+    steps = _clamp(0.25 * len(v.RELATION.findall(stem)), 0.0, 1.5)
+    constraints = _clamp(0.35 * len(v.CONSTRAINT.findall(stem)), 0.0, 1.2)
     exact_output = _clamp(0.35 * len(v.EXACT_FORMAT.findall(low)), 0.0, 1.2)
     open_ended = _clamp(0.5 * len(v.OPEN_ENDED.findall(low)), 0.0, 1.0)
 
@@ -117,6 +124,9 @@ def extract(text: str) -> list[Feature]:
         Feature("ml", ml, "ML research vocabulary"),
         Feature("word_problem", word_problem, "math word problem"),
         Feature("task", task, "asks for a proof, derivation, solution or plan"),
+        Feature("quantities", quantities, "many quantities to combine"),
+        Feature("steps", steps, "several relations between quantities"),
+        Feature("constraints", constraints, "several constraints to satisfy"),
         Feature("exact_output", exact_output, "asks for exact structured output"),
         Feature("open_ended", open_ended, "open-ended writing or role-play"),
         Feature("short_factual", factual, "short factual question"),

@@ -37,6 +37,11 @@ WEIGHTS: dict[str, float] = {
     "ml": 0.8,  # ML research brainstorming is aha's core deep use
     "word_problem": 1.0,  # numbers and a numeric question: small models slip on the arithmetic
     "task": 1.0,  # "prove", "derive", "propose a plan": a chain of steps a small model cannot check
+    # Structure (set by hand before any evaluation, like the weights above): each is about half
+    # a strong signal, so only a problem with several of them, or with another signal, crosses.
+    "quantities": 0.6,  # five or more distinct numbers: a long chain of arithmetic
+    "steps": 0.5,  # "twice as many", "the rest", "per hour": one step of arithmetic each
+    "constraints": 0.6,  # "at least", "must not", "such that": conditions the answer must meet
     "exact_output": 0.8,  # extraction into a fixed format: one slip and the answer is wrong
     "open_ended": -1.0,  # stories, emails, personas: a small model's prose is judged close
     "short_factual": -1.5,  # "what is X?": lookup-like, the fast model knows it
@@ -58,13 +63,22 @@ _CRITIQUE_ASK = re.compile(
 )
 """The rule also needs an explicit request: "the structure of the argument" alone is a topic."""
 FOLLOW_UP_CARRY = 0.8
-"""A follow-up's score is at least this share of the previous turn's score: "and why?" after
-a hard question is hard too, while a chain of follow-ups decays back to its own difficulty."""
+"""A follow-up that refers back to a deep turn keeps this share of that turn's margin over the
+threshold: "and why?" after a hard question is hard too, and a chain of follow-ups closes in on
+the threshold. A margin, not the score itself, so retraining (which moves the threshold) cannot
+turn a direct follow-up of a deep answer fast."""
 FOLLOW_UP_REASON = "follow-up to a hard question"
 
 FALLBACK_REASON = "no strong difficulty signal"
 NGRAM_HARD = "wording seen in hard questions"
 NGRAM_EASY = "wording seen in easy questions"
+
+
+def _inherited(previous_score: float | None, threshold: float) -> float:
+    """The least score a follow-up that refers back to a turn of ``previous_score`` gets."""
+    if previous_score is None or previous_score < threshold:
+        return 0.0
+    return threshold + FOLLOW_UP_CARRY * (previous_score - threshold)
 
 
 @dataclass(frozen=True)
@@ -189,9 +203,9 @@ class Router:
         ``previous_score``: the score of the turn this prompt follows up, if any, and
         ``previous_answer`` that turn's answer. When the prompt refers back to it ("why?",
         "fix it", a pronoun with no antecedent, a quote of it: followup.py), its score is at
-        least ``FOLLOW_UP_CARRY`` times that one (the stored score is that one, so a deep
-        route always has score >= threshold, except when forced or by the critique rule); an
-        unrelated prompt in the same session is routed on its own.
+        least ``_inherited`` of that one (the stored score is that one, so a deep route always
+        has score >= threshold, except when forced or by the critique rule); an unrelated
+        prompt in the same session is routed on its own.
         """
         if force is not None and force not in ROUTES:
             raise ValueError(f"force must be None, 'fast' or 'deep', got {force!r}")
@@ -201,9 +215,9 @@ class Router:
         text = prompt if isinstance(prompt, str) else str(prompt)
         p, contributions, critique = self._score(text)
         own = "deep" if p >= threshold else "fast"
-        carried = previous_score is not None and FOLLOW_UP_CARRY * previous_score > p
-        if carried and previous_score is not None and refers_back(text, previous_answer):
-            p = FOLLOW_UP_CARRY * previous_score
+        inherited = _inherited(previous_score, threshold)
+        if inherited > p and refers_back(text, previous_answer):
+            p = inherited
         natural = "deep" if p >= threshold else "fast"
         if _critique_rule(text, critique):
             natural = "deep"

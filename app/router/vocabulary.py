@@ -283,6 +283,58 @@ QUANTITY_ASK = _words(
     r"compute",
 )
 """A question whose answer is a number: with numbers in the prompt, a word problem."""
+# Structure of a problem (how many steps it takes, not which field it is from): each relation
+# between quantities ("twice as many", "the rest", "per hour") is one step of arithmetic, and
+# each constraint ("at least", "no more than", "must not") is one more condition to check.
+RELATION = _words(
+    r"twice",
+    r"thrice",
+    r"half",
+    r"double[sd]?",
+    r"triple[sd]?",
+    r"a (?:third|quarter|fifth)",
+    r"\d+ times (?:as|more|less|the)",
+    r"(?:more|less|fewer|older|younger|longer|shorter|faster|slower) than",
+    r"each",
+    r"per",
+    r"every",
+    r"remaining",
+    r"the rest",
+    r"left (?:over|with)",
+    r"altogether",
+    r"combined",
+    r"in all",
+    r"difference",
+    r"ratio",
+    r"average",
+    r"discount",
+    r"profit",
+    r"interest",
+    r"rate",
+)
+CONSTRAINT = _words(
+    r"at least",
+    r"at most",
+    r"no (?:more|less|fewer) than",
+    r"not (?:exceed|more than|less than)",
+    r"exactly",
+    r"must(?: not)?",
+    r"cannot",
+    r"without",
+    r"such that",
+    r"subject to",
+    r"only if",
+    r"provided that",
+    r"given that",
+    r"assuming",
+    r"unless",
+    r"constraints?",
+    r"none of",
+    r"neither",
+)
+MC_OPTION = re.compile(r"^[ \t]*\(?[A-Ha-h][.)][ \t].*$", re.MULTILINE)
+"""The answer options of an exam question: their numbers are choices, not quantities."""
+
 EXACT_FORMAT = _words(
     r"json",
     r"yaml",

@@ -83,8 +83,7 @@ def test_bad_input_is_one_line(aha_home: Path, tmp_path: Path) -> None:
     bad = eval_cli(aha_home, str(broken))
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
-        f'aha eval: {broken}:2: each task needs "tests" (a string of Python) or "answer"'
-        " (a result)"
+        f'aha eval: {broken}:2: each task needs "tests" (a string of Python) or "answer" (a result)'
     ]
     missing = eval_cli(aha_home, "nope")
     assert missing.returncode == 2 and "no such set or file" in missing.stderr

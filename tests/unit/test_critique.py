@@ -36,7 +36,7 @@ def test_a_cut_quote_matches_on_its_first_part() -> None:
 
 
 def test_headings_end_items_and_group_them() -> None:
-    critique = "## Idea A\n1. \"tiny set\" is a risk\n2. costly\n\n## Idea B\n\n1. unclear\n"
+    critique = '## Idea A\n1. "tiny set" is a risk\n2. costly\n\n## Idea B\n\n1. unclear\n'
     groups = problems_by_heading(critique, SOURCE)
     assert [(t, len(p)) for t, p in groups] == [("Idea A", 2), ("Idea B", 1)]
     assert groups[0][1][0].line == 5

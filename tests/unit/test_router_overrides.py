@@ -206,7 +206,8 @@ def test_follow_up_to_a_hard_question_goes_deep_and_says_why() -> None:
     d = router.decide("and why?", previous_score=0.95)
     assert d.route == "deep"
     assert d.reasons[0] == FOLLOW_UP_REASON
-    assert d.score == pytest.approx(FOLLOW_UP_CARRY * 0.95)
+    t = router.threshold
+    assert d.score == pytest.approx(t + FOLLOW_UP_CARRY * (0.95 - t))
 
 
 def test_follow_up_to_an_easy_question_keeps_its_own_score() -> None:
@@ -216,11 +217,21 @@ def test_follow_up_to_an_easy_question_keeps_its_own_score() -> None:
     assert (d.route, d.score, d.reasons) == (own.route, own.score, own.reasons)
 
 
-def test_inheritance_that_does_not_change_the_route_gives_no_follow_up_reason() -> None:
-    d = Router(threshold=0.9).decide("and why?", previous_score=0.6)
-    assert d.route == "fast"
-    assert d.score == pytest.approx(FOLLOW_UP_CARRY * 0.6)
+def test_a_fast_turn_passes_nothing_on() -> None:
+    router = Router(threshold=0.9)
+    own = router.decide("and why?")
+    d = router.decide("and why?", previous_score=0.6)
+    assert (d.route, d.score) == ("fast", own.score)
     assert FOLLOW_UP_REASON not in d.reasons
+
+
+def test_a_chain_of_follow_ups_closes_in_on_the_threshold() -> None:
+    router = Router(threshold=0.6)
+    score = 0.9
+    for _ in range(4):
+        d = router.decide("and why?", previous_score=score)
+        assert d.route == "deep" and 0.6 <= d.score < score
+        score = d.score
 
 
 async def test_chat_passes_the_parent_answers_score(service: ChatService) -> None:
@@ -230,7 +241,6 @@ async def test_chat_passes_the_parent_answers_score(service: ChatService) -> Non
     async for _ in service.stream_turn(first):
         pass
     assert first.route == "deep"
-    assert FOLLOW_UP_CARRY * first.decision.score >= service.router.threshold
     follow = await service.begin_turn(session.id, "and why?")
     assert follow.route == "deep"
     assert follow.decision.reasons[0] == FOLLOW_UP_REASON
