@@ -28,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="ask one question, stream the answer to stdout")
     ask.add_argument("prompt", nargs="?", help="the prompt; '-' or nothing reads stdin")
+    ask.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach a text, Markdown, code, CSV or TSV file before the question (repeatable)",
+    )
     ask.add_argument("--route", choices=["fast", "deep"], help="override the router")
     ask.add_argument("--session", help="continue this session id instead of starting one")
     ask.add_argument("--json", action="store_true", help="print the stored record as JSON")

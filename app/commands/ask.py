@@ -8,12 +8,14 @@ import json
 import os
 import sys
 from contextlib import aclosing
+from pathlib import Path
 
 from app import paths, signals
 from app.backend.events import Content, Failed, Thinking
 from app.chat import ChatService, Rerouted, Turn
 from app.config import Settings
 from app.prompt_text import read_text, repair_text
+from app.sanitize import one_line
 from storage import Message, MessageStatus, StorageError, Store
 
 
@@ -331,6 +333,20 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"aha: the prompt held {replaced} byte(s) that are not valid UTF-8;"
             " each was replaced by \ufffd before it was stored\n"
         )
+    if args.file:
+        from app.attachments import AttachmentError, read_all, with_attachments
+
+        try:
+            attachments = read_all([Path(f) for f in args.file])
+        except AttachmentError as exc:
+            # Nothing is half-attached and nothing is sent; a prompt from stdin is given back.
+            sys.stderr.write(f"aha ask: {exc}\n")
+            if not args.prompt or args.prompt == "-":
+                sys.stderr.write("aha: nothing was sent; your prompt:\n" + prompt + "\n")
+            return 2
+        for attachment in attachments:
+            sys.stderr.write(f"aha: attached {one_line(attachment.chip(), 300)}\n")
+        prompt = with_attachments(prompt, attachments)
     try:
         return _ask_stored(prompt, args, settings)
     except _PromptNotSaved as exc:

@@ -1,0 +1,149 @@
+"""Files attached to a prompt (`aha ask -f FILE`): read, checked, and placed before the question.
+
+A file is read whole or not at all, so a prompt never goes out half-attached: every problem
+(missing, unreadable, a directory, binary, too big, a kind not read yet) is one
+`AttachmentError` whose message is the line the user sees. Kinds:
+
+- Markdown, text and code: as they are.
+- CSV and TSV: the header and the first rows, with a note of how many rows there are, so a
+  results table fits the window and the model still knows its shape.
+
+Each attachment goes into the prompt as a delimited block, before the question, named by the
+path the user gave (a path outside the current directory is shown in full, resolved).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.context_fit import estimate_tokens
+
+MAX_BYTES = 8 * 1024 * 1024
+"""A bigger file is refused: no window holds it, and reading 200 MB to find out is slow."""
+TABLE_SAMPLE_ROWS = 20
+"""Rows of a CSV or TSV sent after its header."""
+BINARY_PROBE = 8192
+"""Bytes read to tell text from binary (a NUL byte in them means binary)."""
+
+TABLE_KINDS = {".csv": "csv", ".tsv": "tsv"}
+MARKDOWN = {".md", ".markdown", ".mdx"}
+NOT_YET = {
+    ".pdf": "PDF",
+    ".docx": "Word",
+    ".xlsx": "Excel",
+    ".html": "HTML",
+    ".htm": "HTML",
+}
+"""Kinds that need their own reader: refused with a clear line instead of sent as raw bytes."""
+
+
+class AttachmentError(Exception):
+    """A file that cannot be attached; the message is the whole line the user sees."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    name: str  # as shown: the path given, or the resolved path when it leaves the cwd
+    kind: str  # "markdown", "text", "csv", "tsv"
+    text: str  # what the model is sent
+    note: str = ""  # e.g. "20 of 1,204 rows"
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text)
+
+    def chip(self) -> str:
+        """One line for stderr and badges: name, kind, tokens (and the note)."""
+        extra = f", {self.note}" if self.note else ""
+        return f"{self.name} ({self.kind}, ~{self.tokens:,} tokens{extra})"
+
+
+def display_name(path: Path, cwd: Path) -> str:
+    """The path as given inside ``cwd``; resolved in full when it points outside it."""
+    resolved = path.expanduser().resolve()
+    try:
+        resolved.relative_to(cwd.resolve())
+    except ValueError:
+        return str(resolved)
+    return str(path)
+
+
+def _sample_table(text: str, delimiter: str) -> tuple[str, str]:
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if not rows:
+        return text, "empty"
+    header, body = rows[0], rows[1:]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body[:TABLE_SAMPLE_ROWS])
+    shown = min(len(body), TABLE_SAMPLE_ROWS)
+    note = f"{len(body):,} rows" if shown == len(body) else f"{shown} of {len(body):,} rows"
+    return out.getvalue(), note
+
+
+def read_attachment(path: Path, cwd: Path | None = None) -> Attachment:
+    """Read ``path`` as an attachment, or raise ``AttachmentError`` with one clear line."""
+    name = display_name(path, cwd or Path.cwd())
+    suffix = path.suffix.lower()
+    if suffix in NOT_YET:
+        raise AttachmentError(f"{name}: {NOT_YET[suffix]} files cannot be attached yet")
+    try:
+        if path.is_dir():
+            raise AttachmentError(f"{name}: is a folder, not a file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise AttachmentError(
+                f"{name}: {size / 2**20:,.0f} MB is too big to attach"
+                f" (at most {MAX_BYTES // 2**20} MB)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AttachmentError(f"{name}: no such file") from None
+    except PermissionError:
+        raise AttachmentError(f"{name}: not readable (permission denied)") from None
+    except OSError as exc:
+        raise AttachmentError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if b"\0" in data[:BINARY_PROBE]:
+        raise AttachmentError(f"{name}: a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AttachmentError(f"{name}: not UTF-8 text") from None
+    if suffix in TABLE_KINDS:
+        kind = TABLE_KINDS[suffix]
+        sample, note = _sample_table(text, "," if kind == "csv" else "\t")
+        return Attachment(name, kind, sample, note)
+    kind = "markdown" if suffix in MARKDOWN else "text"
+    return Attachment(name, kind, text)
+
+
+def read_all(paths: Sequence[Path], cwd: Path | None = None) -> list[Attachment]:
+    """Every file, or the first error: all of them are attached or none is."""
+    return [read_attachment(p, cwd) for p in paths]
+
+
+def _fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks inside ``text``."""
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def with_attachments(prompt: str, attachments: Sequence[Attachment]) -> str:
+    """The prompt as sent and stored: each attachment in a fenced block, then the question."""
+    if not attachments:
+        return prompt
+    blocks = []
+    for a in attachments:
+        fence = _fence(a.text)
+        label = f"Attached file: {a.name} ({a.kind}{', ' + a.note if a.note else ''})"
+        body = a.text if a.text.endswith("\n") else a.text + "\n"
+        blocks.append(f"{label}\n{fence}\n{body}{fence}")
+    return "\n\n".join(blocks) + "\n\n" + prompt
