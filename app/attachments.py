@@ -7,6 +7,7 @@ A file is read whole or not at all, so a prompt never goes out half-attached: ev
 - Markdown, text and code: as they are.
 - CSV and TSV: the header and the first rows, with a note of how many rows there are, so a
   results table fits the window and the model still knows its shape.
+- PDF: its text layer through pypdf, page by page; a PDF without one (a scan) says so.
 
 Each attachment goes into the prompt as a delimited block, before the question, named by the
 path the user gave (a path outside the current directory is shown in full, resolved).
@@ -32,7 +33,6 @@ BINARY_PROBE = 8192
 TABLE_KINDS = {".csv": "csv", ".tsv": "tsv"}
 MARKDOWN = {".md", ".markdown", ".mdx"}
 NOT_YET = {
-    ".pdf": "PDF",
     ".docx": "Word",
     ".xlsx": "Excel",
     ".html": "HTML",
@@ -86,6 +86,25 @@ def _sample_table(text: str, delimiter: str) -> tuple[str, str]:
     return out.getvalue(), note
 
 
+def _pdf_text(data: bytes, name: str) -> tuple[str, str]:
+    """The text layer of a PDF, pages marked; ``AttachmentError`` when it has none."""
+    from pypdf import PdfReader  # only when a PDF is attached: off `aha ask`'s usual path
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise AttachmentError(f"{name}: an encrypted PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except AttachmentError:
+        raise
+    except Exception as exc:  # a hostile or broken file may fail anywhere inside the parser
+        raise AttachmentError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+    if not any(p.strip() for p in pages):
+        raise AttachmentError(f"{name}: a PDF with no text layer (a scan?); nothing to attach")
+    text = "\n\n".join(f"[page {i}]\n{p.strip()}" for i, p in enumerate(pages, 1) if p.strip())
+    return text, f"{len(pages)} page{'s' if len(pages) != 1 else ''}"
+
+
 def read_attachment(path: Path, cwd: Path | None = None) -> Attachment:
     """Read ``path`` as an attachment, or raise ``AttachmentError`` with one clear line."""
     name = display_name(path, cwd or Path.cwd())
@@ -108,6 +127,9 @@ def read_attachment(path: Path, cwd: Path | None = None) -> Attachment:
         raise AttachmentError(f"{name}: not readable (permission denied)") from None
     except OSError as exc:
         raise AttachmentError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if suffix == ".pdf":
+        text, note = _pdf_text(data, name)
+        return Attachment(name, "pdf", text, note)
     if b"\0" in data[:BINARY_PROBE]:
         raise AttachmentError(f"{name}: a binary file, not text")
     try:

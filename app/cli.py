@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="attach a text, Markdown, code, CSV or TSV file before the question (repeatable)",
+        help="attach a text, Markdown, code, CSV, TSV or PDF file before the question (repeatable)",
     )
     ask.add_argument("--route", choices=["fast", "deep"], help="override the router")
     ask.add_argument("--session", help="continue this session id instead of starting one")

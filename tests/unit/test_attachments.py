@@ -77,8 +77,39 @@ def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     assert MAX_BYTES < 200 * 2**20
 
 
+def write_pdf(path: Path, pages: list[str]) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.multi_cell(0, 10, text)
+    pdf.output(str(path))
+    return path
+
+
+def test_a_pdf_is_its_text_layer_page_by_page(tmp_path: Path) -> None:
+    pdf = write_pdf(tmp_path / "paper.pdf", ["Attention is all you need.", "Results: BLEU 28.4"])
+    a = read_attachment(pdf, cwd=tmp_path)
+    assert (a.kind, a.note) == ("pdf", "2 pages")
+    assert a.text.index("[page 1]") < a.text.index("Attention") < a.text.index("[page 2]")
+    assert "BLEU 28.4" in a.text
+
+
+def test_a_pdf_without_text_or_a_broken_one_is_one_line(tmp_path: Path) -> None:
+    blank = write_pdf(tmp_path / "scan.pdf", [""])
+    with pytest.raises(AttachmentError, match="no text layer"):
+        read_attachment(blank, cwd=tmp_path)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\nnot really")
+    with pytest.raises(AttachmentError, match="not a readable PDF"):
+        read_attachment(broken, cwd=tmp_path)
+
+
 def test_a_kind_without_a_reader_yet_is_refused(tmp_path: Path) -> None:
-    pdf = tmp_path / "paper.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n")
-    with pytest.raises(AttachmentError, match="PDF files cannot be attached yet"):
-        read_attachment(pdf, cwd=tmp_path)
+    page = tmp_path / "page.html"
+    page.write_text("<p>hi</p>")
+    with pytest.raises(AttachmentError, match="HTML files cannot be attached yet"):
+        read_attachment(page, cwd=tmp_path)
