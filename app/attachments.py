@@ -8,6 +8,9 @@ A file is read whole or not at all, so a prompt never goes out half-attached: ev
 - CSV and TSV: the header and the first rows, with a note of how many rows there are, so a
   results table fits the window and the model still knows its shape.
 - PDF: its text layer through pypdf, page by page; a PDF without one (a scan) says so.
+- HTML: the page's main text through trafilatura (menus, footers and scripts left out), the
+  same reader `-u URL` uses (app/web_page.py).
+- `-`: standard input, read as text.
 
 Each attachment goes into the prompt as a delimited block, before the question, named by the
 path the user gave (a path outside the current directory is shown in full, resolved).
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.context_fit import estimate_tokens
+from storage.attachments_repo import AttachmentLike
 
 MAX_BYTES = 8 * 1024 * 1024
 """A bigger file is refused: no window holds it, and reading 200 MB to find out is slow."""
@@ -32,11 +36,11 @@ BINARY_PROBE = 8192
 
 TABLE_KINDS = {".csv": "csv", ".tsv": "tsv"}
 MARKDOWN = {".md", ".markdown", ".mdx"}
+HTML = {".html", ".htm", ".xhtml"}
 NOT_YET = {
     ".docx": "Word",
     ".xlsx": "Excel",
-    ".html": "HTML",
-    ".htm": "HTML",
+    ".pptx": "PowerPoint",
 }
 """Kinds that need their own reader: refused with a clear line instead of sent as raw bytes."""
 
@@ -48,7 +52,7 @@ class AttachmentError(Exception):
 @dataclass(frozen=True, slots=True)
 class Attachment:
     name: str  # as shown: the path given, or the resolved path when it leaves the cwd
-    kind: str  # "markdown", "text", "csv", "tsv"
+    kind: str  # "markdown", "text", "csv", "tsv", "pdf", "html"
     text: str  # what the model is sent
     note: str = ""  # e.g. "20 of 1,204 rows"
 
@@ -57,9 +61,13 @@ class Attachment:
         return estimate_tokens(self.text)
 
     def chip(self) -> str:
-        """One line for stderr and badges: name, kind, tokens (and the note)."""
-        extra = f", {self.note}" if self.note else ""
-        return f"{self.name} ({self.kind}, ~{self.tokens:,} tokens{extra})"
+        return chip(self)
+
+
+def chip(attachment: AttachmentLike) -> str:
+    """One line for stderr and the message's chips: name, kind, tokens (and the note)."""
+    extra = f", {attachment.note}" if attachment.note else ""
+    return f"{attachment.name} ({attachment.kind}, ~{attachment.tokens:,} tokens{extra})"
 
 
 def display_name(path: Path, cwd: Path) -> str:
@@ -82,7 +90,8 @@ def _sample_table(text: str, delimiter: str) -> tuple[str, str]:
     writer.writerow(header)
     writer.writerows(body[:TABLE_SAMPLE_ROWS])
     shown = min(len(body), TABLE_SAMPLE_ROWS)
-    note = f"{len(body):,} rows" if shown == len(body) else f"{shown} of {len(body):,} rows"
+    unit = "row" if len(body) == 1 else "rows"
+    note = f"{len(body):,} {unit}" if shown == len(body) else f"{shown} of {len(body):,} {unit}"
     return out.getvalue(), note
 
 
@@ -128,25 +137,59 @@ def read_attachment(path: Path, cwd: Path | None = None) -> Attachment:
     except OSError as exc:
         raise AttachmentError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if suffix == ".pdf":
-        text, note = _pdf_text(data, name)
-        return Attachment(name, "pdf", text, note)
+        return from_bytes(name, "pdf", data)
+    if suffix in HTML:
+        return from_bytes(name, "html", data)
+    if suffix in TABLE_KINDS:
+        return from_bytes(name, TABLE_KINDS[suffix], data)
+    return from_bytes(name, "markdown" if suffix in MARKDOWN else "text", data)
+
+
+def read_stdin(data: bytes) -> Attachment:
+    """``-f -``: what was piped in, as text (`git diff | aha ask -f - "review this"`)."""
+    if not data.strip():
+        raise AttachmentError("stdin: nothing was piped in to attach")
+    if len(data) > MAX_BYTES:
+        raise AttachmentError(
+            f"stdin: {len(data) / 2**20:,.0f} MB is too big to attach"
+            f" (at most {MAX_BYTES // 2**20} MB)"
+        )
+    return from_bytes("stdin", "text", data)
+
+
+def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Text from bytes: UTF-8 (or the encoding a server named); binary is refused."""
     if b"\0" in data[:BINARY_PROBE]:
         raise AttachmentError(f"{name}: a binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise AttachmentError(f"{name}: not UTF-8 text") from None
-    if suffix in TABLE_KINDS:
-        kind = TABLE_KINDS[suffix]
+        return data.decode(encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError):
+        raise AttachmentError(f"{name}: not {encoding or 'UTF-8'} text") from None
+
+
+def from_bytes(name: str, kind: str, data: bytes, url: str | None = None) -> Attachment:
+    """An attachment of ``kind`` from the file's (or the page's) bytes."""
+    if kind == "pdf":
+        text, note = _pdf_text(data, name)
+        return Attachment(name, "pdf", text, note)
+    if kind == "html":
+        from app.web_page import html_text  # trafilatura and lxml: only for a page
+
+        text, note = html_text(data, name, url)
+        return Attachment(name, "html", text, note)
+    text = decode_text(data, name)
+    if kind in ("csv", "tsv"):
         sample, note = _sample_table(text, "," if kind == "csv" else "\t")
         return Attachment(name, kind, sample, note)
-    kind = "markdown" if suffix in MARKDOWN else "text"
     return Attachment(name, kind, text)
 
 
-def read_all(paths: Sequence[Path], cwd: Path | None = None) -> list[Attachment]:
-    """Every file, or the first error: all of them are attached or none is."""
-    return [read_attachment(p, cwd) for p in paths]
+def read_all(
+    paths: Sequence[Path], cwd: Path | None = None, stdin: bytes | None = None
+) -> list[Attachment]:
+    """Every file, or the first error: all of them are attached or none is. ``-`` names
+    standard input, whose bytes the caller read (``stdin``)."""
+    return [read_stdin(stdin or b"") if str(p) == "-" else read_attachment(p, cwd) for p in paths]
 
 
 def _fence(text: str) -> str:
@@ -158,14 +201,15 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def with_attachments(prompt: str, attachments: Sequence[Attachment]) -> str:
+def with_attachments(prompt: str, attachments: Sequence[AttachmentLike]) -> str:
     """The prompt as sent and stored: each attachment in a fenced block, then the question."""
     if not attachments:
         return prompt
     blocks = []
     for a in attachments:
         fence = _fence(a.text)
-        label = f"Attached file: {a.name} ({a.kind}{', ' + a.note if a.note else ''})"
+        what = "page" if a.name.startswith(("http://", "https://")) else "file"
+        label = f"Attached {what}: {a.name} ({a.kind}{', ' + a.note if a.note else ''})"
         body = a.text if a.text.endswith("\n") else a.text + "\n"
         blocks.append(f"{label}\n{fence}\n{body}{fence}")
     return "\n\n".join(blocks) + "\n\n" + prompt

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from app import signals
+from app.attachments import with_attachments
 from app.backend.budget import ThinkingBudget, time_limit_note
 from app.backend.engine import Availability, with_temperature
 from app.backend.engine import closing_stream as _closing
@@ -35,6 +36,7 @@ from app.sanitize import StreamSanitizer, error_line, one_line
 # Re-exported: callers take these from the chat service's module.
 from app.turn import ACTIVE_LEAF, Rerouted, Turn, _ActiveLeaf, _Progress  # noqa: E402,F401
 from storage import Message, MessageStatus, StorageError, Store
+from storage.attachments_repo import AttachmentLike
 from storage.repository import RouteRecord
 
 SYSTEM_PROMPT = (
@@ -137,11 +139,14 @@ class ChatService:
         prompt: str,
         parent_id: str | None | _ActiveLeaf = ACTIVE_LEAF,
         force_route: str | None = None,
+        attachments: Sequence[AttachmentLike] = (),
     ) -> Turn:
-        """Store a prompt and start its answer.
+        """Store a prompt (with its attachments, in one write) and start its answer.
 
         `parent_id` defaults to the session's active leaf (a follow-up); an edit passes the
-        edited message's parent (None for a first message), so it becomes a sibling.
+        edited message's parent (None for a first message), so it becomes a sibling. The
+        router scores the typed prompt; attachments count for the window (a file too big for
+        the fast route sends the prompt deep), and go to the model before the question.
         """
         if isinstance(parent_id, _ActiveLeaf):
             session = self.store.get_session(session_id)
@@ -149,7 +154,7 @@ class ChatService:
         # Text SQLite cannot encode (lone surrogates from undecodable bytes) is repaired, never
         # a reason to lose the prompt; `aha ask` says how many bytes it replaced.
         prompt = repair_text(prompt)[0]
-        user = self.store.add_user_message(session_id, parent_id, prompt)
+        user = self.store.add_user_message(session_id, parent_id, prompt, attachments)
         return await self.begin_answer(user, force_route)
 
     async def begin_answer(
@@ -244,14 +249,16 @@ class ChatService:
     def context_for(self, turn: Turn) -> list[ChatMessage]:
         """The active branch, root to this prompt: text only, never reasoning, never failures."""
         messages: list[ChatMessage] = [{"role": "system", "content": SYSTEM_PROMPT}]
-        for message in self.store.thread(turn.user.id):
+        thread = self.store.thread(turn.user.id)
+        attached = self.store.attachments_for([m.id for m in thread if m.role == "user"])
+        for message in thread:
             if message.role == "assistant" and (
                 message.status is MessageStatus.ERROR or not message.content.strip()
             ):
                 continue
             content = message.content
             if message.role == "user":  # stored as typed; the model never sees `/deep ...`
-                content = split_override(content)[1]
+                content = with_attachments(split_override(content)[1], attached.get(message.id, []))
             messages.append({"role": message.role, "content": content})
         if turn.prefix:
             messages.append({"role": "assistant", "content": turn.prefix})

@@ -16,6 +16,23 @@ from collections.abc import Sequence
 from app import __version__
 
 
+class _AppendInOrder(argparse.Action):
+    """``-f`` and ``-u`` append to their own lists and to ``attach``, one list in the order
+    they were given, so attachments reach the model in the order the user named them."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        getattr(namespace, self.dest).append(values)
+        if getattr(namespace, "attach", None) is None:
+            namespace.attach = []
+        namespace.attach.append((self.dest, values))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aha",
@@ -31,10 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "-f",
         "--file",
-        action="append",
+        action=_AppendInOrder,
         default=[],
         metavar="FILE",
-        help="attach a text, Markdown, code, CSV, TSV or PDF file before the question (repeatable)",
+        help="attach a text, Markdown, code, CSV, TSV, PDF or HTML file before the question;"
+        " '-' attaches stdin (repeatable)",
+    )
+    ask.add_argument(
+        "-u",
+        "--url",
+        action=_AppendInOrder,
+        default=[],
+        metavar="URL",
+        help="attach a web page's main text (fetched with a 15 s timeout, 4 MB cap; repeatable)",
     )
     ask.add_argument("--route", choices=["fast", "deep"], help="override the router")
     ask.add_argument("--session", help="continue this session id instead of starting one")

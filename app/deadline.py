@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from app.chat import ESCALATE_ROUTE, FALLBACK_ROUTE, ChatService, Turn
 from app.turn import ACTIVE_LEAF, _ActiveLeaf
 from storage import Message, MessageStatus
+from storage.attachments_repo import AttachmentLike
 
 # The share of the deadline deep may think before it is asked to answer now.
 ANSWER_SHARE = 0.75
@@ -62,13 +63,21 @@ class DeadlineRace:
         return max(0.0, self.seconds - (time.monotonic() - self.started))
 
     async def start(
-        self, session_id: str, prompt: str, parent_id: str | None | _ActiveLeaf = ACTIVE_LEAF
+        self,
+        session_id: str,
+        prompt: str,
+        parent_id: str | None | _ActiveLeaf = ACTIVE_LEAF,
+        attachments: Sequence[AttachmentLike] = (),
     ) -> Turn:
         """Store the prompt, begin the fast answer (the caller streams it) and start deep."""
         self.started = time.monotonic()
         chat = self.chat
         fast = await chat.begin_turn(
-            session_id, prompt, parent_id=parent_id, force_route=FALLBACK_ROUTE
+            session_id,
+            prompt,
+            parent_id=parent_id,
+            force_route=FALLBACK_ROUTE,
+            attachments=attachments,
         )
         self.fast = fast
         available = await chat.availability(ESCALATE_ROUTE)
@@ -137,10 +146,11 @@ async def race(
     prompt: str,
     seconds: float,
     show_fast: Callable[[Turn], Awaitable[None]],
+    attachments: Sequence[AttachmentLike] = (),
 ) -> Race:
     """Fast shown as it streams (`show_fast`), deep drained in the background, both stored."""
     contest = DeadlineRace(chat, seconds)
-    fast = await contest.start(session_id, prompt)
+    fast = await contest.start(session_id, prompt, attachments=attachments)
     try:
         await show_fast(fast)
     except BaseException:

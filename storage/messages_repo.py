@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from storage.base import StoreBase
+from storage.attachments_repo import AttachmentLike, AttachmentsRepo
 from storage.ids import new_id, now_iso
 from storage.models import Message, MessageStatus
 from storage.sessions_repo import title_from_prompt
@@ -50,7 +50,7 @@ def _pid_alive(pid: int | None) -> bool:
     return state not in ("Z", "X")
 
 
-class MessagesRepo(StoreBase):
+class MessagesRepo(AttachmentsRepo):
     def get_message(self, message_id: str) -> Message | None:
         rows = self._rows("SELECT * FROM messages WHERE id = ?", (message_id,))
         return Message.from_row(rows[0]) if rows else None
@@ -62,8 +62,15 @@ class MessagesRepo(StoreBase):
         )
         return [Message.from_row(r) for r in rows]
 
-    def add_user_message(self, session_id: str, parent_id: str | None, content: str) -> Message:
-        """Store what the user typed before anything else happens, and title a new session."""
+    def add_user_message(
+        self,
+        session_id: str,
+        parent_id: str | None,
+        content: str,
+        attachments: Sequence[AttachmentLike] = (),
+    ) -> Message:
+        """Store what the user typed before anything else happens, and title a new session.
+        Its attachments are written in the same transaction: all of them, or no prompt."""
         now = now_iso()
         message_id = new_id()
         with self._write():
@@ -78,6 +85,7 @@ class MessagesRepo(StoreBase):
                 " title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
                 (message_id, now, title_from_prompt(content), session_id),
             )
+            self._insert_attachments(message_id, attachments)
         message = self.get_message(message_id)
         assert message is not None
         return message

@@ -389,3 +389,70 @@ def m008_checks(db: Database) -> None:
     )
     db["checks"].create_index(["answer_id"])
     db["checks"].create_index(["session_id", "created_at"])
+
+
+@migrations()
+def m009_attachments(db: Database) -> None:
+    """Files and pages attached to prompts. Content is stored once by its SHA-256
+    (`attachment_contents`): the same paper attached to ten prompts is one row. Each use is a
+    row of `message_attachments`, in the order it was attached, with the name the user saw and
+    the figures of its chip; the prompt's own `content` stays what the user typed."""
+    db["attachment_contents"].create(
+        {"hash": str, "text": str, "created_at": str},
+        pk="hash",
+        not_null={"hash", "text", "created_at"},
+    )
+    db["message_attachments"].create(
+        {
+            "message_id": str,
+            "position": int,
+            "hash": str,
+            "name": str,
+            "kind": str,
+            "note": str,
+            "tokens": int,
+        },
+        pk=("message_id", "position"),
+        not_null={"message_id", "position", "hash", "name", "kind"},
+        defaults={"note": "", "tokens": 0},
+        foreign_keys=[
+            ("message_id", "messages", "id"),
+            ("hash", "attachment_contents", "hash"),
+        ],
+    )
+    db["message_attachments"].create_index(["hash"])
+    for sql in (
+        # A deleted prompt takes its attachment rows with it, and content nothing uses anymore
+        # goes too (deleting a session leaves no orphaned paper behind).
+        """
+        CREATE TRIGGER message_attachments_bd BEFORE DELETE ON messages
+        BEGIN
+            DELETE FROM message_attachments WHERE message_id = old.id;
+        END
+        """,
+        """
+        CREATE TRIGGER attachment_contents_gc AFTER DELETE ON message_attachments
+        WHEN NOT EXISTS (SELECT 1 FROM message_attachments WHERE hash = old.hash)
+        BEGIN
+            DELETE FROM attachment_contents WHERE hash = old.hash;
+        END
+        """,
+        # Search finds a prompt by what its attachments say, as it finds it by what was typed.
+        "CREATE VIRTUAL TABLE attachment_contents_fts USING fts5("
+        "text, content='attachment_contents', content_rowid='rowid',"
+        " tokenize='unicode61 remove_diacritics 2')",
+        """
+        CREATE TRIGGER attachment_contents_fts_ai AFTER INSERT ON attachment_contents
+        BEGIN
+            INSERT INTO attachment_contents_fts(rowid, text) VALUES (new.rowid, new.text);
+        END
+        """,
+        """
+        CREATE TRIGGER attachment_contents_fts_ad AFTER DELETE ON attachment_contents
+        BEGIN
+            INSERT INTO attachment_contents_fts(attachment_contents_fts, rowid, text)
+            VALUES ('delete', old.rowid, old.text);
+        END
+        """,
+    ):
+        db.execute(sql)

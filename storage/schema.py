@@ -16,4 +16,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m006_drafts",
     "m007_brainstorm",
     "m008_checks",
+    "m009_attachments",
 )

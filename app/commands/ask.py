@@ -7,8 +7,10 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from contextlib import aclosing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import paths, signals
 from app.backend.events import Content, Failed, Thinking
@@ -17,6 +19,9 @@ from app.config import Settings
 from app.prompt_text import read_text, repair_text
 from app.sanitize import one_line
 from storage import Message, MessageStatus, StorageError, Store
+
+if TYPE_CHECKING:
+    from app.attachments import Attachment
 
 
 def _prompt_from(args: argparse.Namespace) -> str | None:
@@ -49,11 +54,19 @@ def badge_line(route: str, model: str, reasons: tuple[str, ...], note: str | Non
     return "[" + " · ".join(parts) + "]"
 
 
-async def _ask(service: ChatService, session_id: str, prompt: str, args: argparse.Namespace) -> int:
+async def _ask(
+    service: ChatService,
+    session_id: str,
+    prompt: str,
+    args: argparse.Namespace,
+    attachments: Sequence[Attachment] = (),
+) -> int:
     if getattr(args, "by", None):
-        return await _by_deadline(service, session_id, prompt, args)
+        return await _by_deadline(service, session_id, prompt, args, attachments)
     try:
-        turn = await service.begin_turn(session_id, prompt, force_route=args.route)
+        turn = await service.begin_turn(
+            session_id, prompt, force_route=args.route, attachments=attachments
+        )
     except StorageError as exc:  # the prompt, or its answer's row, could not be written
         raise _PromptNotSaved from exc
     failed = await _print_turn(service, turn, args)
@@ -98,7 +111,11 @@ async def _ask(service: ChatService, session_id: str, prompt: str, args: argpars
 
 
 async def _by_deadline(
-    service: ChatService, session_id: str, prompt: str, args: argparse.Namespace
+    service: ChatService,
+    session_id: str,
+    prompt: str,
+    args: argparse.Namespace,
+    attachments: Sequence[Attachment] = (),
 ) -> int:
     """`aha ask --by 30s`: fast streams at once, deep works meanwhile; the best by the
     deadline is final (deep's text printed after fast's when it won)."""
@@ -108,7 +125,7 @@ async def _by_deadline(
         await _print_turn(service, turn, args)
 
     try:
-        result = await race(service, session_id, prompt, args.by, show)
+        result = await race(service, session_id, prompt, args.by, show, attachments)
     except StorageError as exc:
         raise _PromptNotSaved from exc
     won_deep = result.deep_won
@@ -172,6 +189,11 @@ def _record(service: ChatService, turn: Turn, answer: Message) -> dict[str, obje
         "answer": answer.to_dict(),
         "decision": turn.decision.to_dict(),
         "weak": turn.weak,
+        # What went before the question, without the text (that is in the database once).
+        "attachments": [
+            {k: v for k, v in a.to_dict().items() if k != "text"}
+            for a in service.store.attachments_of(turn.user.id)
+        ],
     }
 
 
@@ -333,22 +355,14 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"aha: the prompt held {replaced} byte(s) that are not valid UTF-8;"
             " each was replaced by \ufffd before it was stored\n"
         )
-    if args.file:
-        from app.attachments import AttachmentError, read_all, with_attachments
-
-        try:
-            attachments = read_all([Path(f) for f in args.file])
-        except AttachmentError as exc:
-            # Nothing is half-attached and nothing is sent; a prompt from stdin is given back.
-            sys.stderr.write(f"aha ask: {exc}\n")
-            if not args.prompt or args.prompt == "-":
-                sys.stderr.write("aha: nothing was sent; your prompt:\n" + prompt + "\n")
+    attachments: list[Attachment] = []
+    if args.file or args.url:
+        attached = _attach(prompt, args)
+        if attached is None:
             return 2
-        for attachment in attachments:
-            sys.stderr.write(f"aha: attached {one_line(attachment.chip(), 300)}\n")
-        prompt = with_attachments(prompt, attachments)
+        attachments = attached
     try:
-        return _ask_stored(prompt, args, settings)
+        return _ask_stored(prompt, args, settings, attachments)
     except _PromptNotSaved as exc:
         # Nothing typed is lost: the prompt goes back to the user with the reason.
         sys.stderr.write(f"aha: {exc.__cause__ or exc}\n")
@@ -359,11 +373,45 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
+def _attach(prompt: str, args: argparse.Namespace) -> list[Attachment] | None:
+    """The ``-f`` files and ``-u`` pages, in order, or None after one clear line (nothing is
+    half-attached and nothing is sent; a prompt from stdin is given back)."""
+    from app.attachments import AttachmentError, read_all
+
+    prompt_from_stdin = not args.prompt or args.prompt == "-"
+    try:
+        stdin = None
+        if "-" in args.file:
+            if prompt_from_stdin:
+                raise AttachmentError("stdin: cannot be both the prompt and an attachment (-f -)")
+            if sys.stdin is None or sys.stdin.isatty():
+                raise AttachmentError("stdin: -f - attaches what is piped in, and nothing is")
+            stdin = sys.stdin.buffer.read()
+        attachments = []
+        for what, value in getattr(args, "attach", None) or []:
+            if what == "url":
+                from app.web_page import fetch_page
+
+                attachments.append(fetch_page(value))
+            else:
+                attachments += read_all([Path(value)], stdin=stdin)
+    except AttachmentError as exc:
+        sys.stderr.write(f"aha ask: {one_line(str(exc), 400)}\n")
+        if prompt_from_stdin:
+            sys.stderr.write("aha: nothing was sent; your prompt:\n" + prompt + "\n")
+        return None
+    for attachment in attachments:
+        sys.stderr.write(f"aha: attached {one_line(attachment.chip(), 300)}\n")
+    return attachments
+
+
 class _PromptNotSaved(Exception):
     """The database refused the prompt before it was stored."""
 
 
-def _ask_stored(prompt: str, args: argparse.Namespace, settings: Settings) -> int:
+def _ask_stored(
+    prompt: str, args: argparse.Namespace, settings: Settings, attachments: Sequence[Attachment]
+) -> int:
     try:
         store = Store.open(paths.database_path())
     except StorageError as exc:
@@ -381,7 +429,7 @@ def _ask_stored(prompt: str, args: argparse.Namespace, settings: Settings) -> in
         except StorageError as exc:
             raise _PromptNotSaved from exc
         service = ChatService(store, _apply_overrides(settings, args))
-        return asyncio.run(_ask(service, session.id, prompt, args))
+        return asyncio.run(_ask(service, session.id, prompt, args, attachments))
     except KeyboardInterrupt:
         ended = signals.received() is not None
         what = "ended by a signal" if ended else "cancelled"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from app.config import load_settings
 from app.ui.app import AhaApp
@@ -94,6 +95,10 @@ async def show_drafts(pilot: Pilot[None]) -> None:
         ):
             break
         await pilot.pause(0.05)
+    # A blinking cursor is drawn or not by the clock: on a loaded machine the blink timer fired
+    # before the capture and the editor's cursor was missing. Held on, the frame is stable.
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False
     # Two frames: the status line and the outline's title are drawn after the analysis lands
     # (on a loaded machine one pause was sometimes not enough).
     await pilot.pause()

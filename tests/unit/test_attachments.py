@@ -38,7 +38,7 @@ def test_a_table_is_its_header_and_a_sample_with_the_total(tmp_path: Path) -> No
     assert a.note == f"{TABLE_SAMPLE_ROWS} of 100 rows" and "100 rows" in a.chip()
     tsv = tmp_path / "small.tsv"
     tsv.write_text("a\tb\n1\t2\n")
-    assert read_attachment(tsv, cwd=tmp_path).note == "1 rows"
+    assert read_attachment(tsv, cwd=tmp_path).note == "1 row"
 
 
 def test_a_path_outside_the_folder_is_shown_in_full(tmp_path: Path) -> None:
@@ -109,7 +109,14 @@ def test_a_pdf_without_text_or_a_broken_one_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_kind_without_a_reader_yet_is_refused(tmp_path: Path) -> None:
-    page = tmp_path / "page.html"
-    page.write_text("<p>hi</p>")
-    with pytest.raises(AttachmentError, match="HTML files cannot be attached yet"):
-        read_attachment(page, cwd=tmp_path)
+    doc = tmp_path / "notes.docx"
+    doc.write_bytes(b"PK\3\4")
+    with pytest.raises(AttachmentError, match="Word files cannot be attached yet"):
+        read_attachment(doc, cwd=tmp_path)
+
+
+def test_stdin_is_attached_as_text_and_an_empty_one_is_refused() -> None:
+    (a,) = read_all([Path("-")], stdin=b"diff --git a/x b/x\n")
+    assert (a.name, a.kind, a.text) == ("stdin", "text", "diff --git a/x b/x\n")
+    with pytest.raises(AttachmentError, match="nothing was piped in"):
+        read_all([Path("-")], stdin=b"  \n")

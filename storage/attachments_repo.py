@@ -1,0 +1,101 @@
+"""Attachments of prompts: content stored once by hash, each use in order on its message."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from storage.base import StoreBase
+from storage.ids import now_iso
+
+
+class AttachmentLike(Protocol):
+    """What storage needs of an attachment (app/attachments.py's `Attachment` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def tokens(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    message_id: str
+    position: int
+    name: str
+    kind: str
+    note: str
+    tokens: int
+    hash: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StoredAttachment:
+        return cls(
+            row["message_id"], int(row["position"]), row["name"], row["kind"],
+            row["note"] or "", int(row["tokens"] or 0), row["hash"], row["text"],
+        )  # fmt: skip
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_SELECT = (
+    "SELECT a.message_id, a.position, a.name, a.kind, a.note, a.tokens, a.hash, c.text"
+    " FROM message_attachments a JOIN attachment_contents c ON c.hash = a.hash"
+)
+
+
+class AttachmentsRepo(StoreBase):
+    def _insert_attachments(self, message_id: str, items: Sequence[AttachmentLike]) -> None:
+        """Inside the caller's write: the prompt and its attachments land together or not."""
+        now = now_iso()
+        for position, item in enumerate(items):
+            digest = content_hash(item.text)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO attachment_contents (hash, text, created_at)"
+                " VALUES (?, ?, ?)",
+                (digest, item.text, now),
+            )
+            self.conn.execute(
+                "INSERT INTO message_attachments (message_id, position, hash, name, kind, note,"
+                " tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, position, digest, item.name, item.kind, item.note, item.tokens),
+            )
+
+    def attachments_of(self, message_id: str) -> list[StoredAttachment]:
+        rows = self._rows(_SELECT + " WHERE a.message_id = ? ORDER BY a.position", (message_id,))
+        return [StoredAttachment.from_row(r) for r in rows]
+
+    def attachments_for(self, message_ids: Sequence[str]) -> dict[str, list[StoredAttachment]]:
+        """Attachments of many messages at once (a branch, a session), by message id."""
+        found: dict[str, list[StoredAttachment]] = {}
+        ids = list(message_ids)
+        for start in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._rows(
+                _SELECT + f" WHERE a.message_id IN ({marks}) ORDER BY a.message_id, a.position",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row["message_id"], []).append(StoredAttachment.from_row(row))
+        return found
+
+    def attachment_count(self) -> tuple[int, int]:
+        """(uses, distinct contents): how much storing by hash saved."""
+        uses = self.conn.execute("SELECT COUNT(*) FROM message_attachments").fetchone()[0]
+        contents = self.conn.execute("SELECT COUNT(*) FROM attachment_contents").fetchone()[0]
+        return int(uses), int(contents)
