@@ -1,5 +1,6 @@
-"""Full-text search over prompts and answers (the `messages_fts` index made by m003) and over
-drafts (`drafts_fts`, m006).
+"""Full-text search over prompts and answers (the `messages_fts` index made by m003), over
+drafts (`drafts_fts`, m006) and over what was attached to prompts (`attachment_contents_fts`,
+m009: a hit there is a hit on the prompt the file was attached to).
 
 What people type into a search box is free text, not FTS5 syntax: `match_expression` turns it
 into a query that can never raise a syntax error, whatever the quotes, brackets, operators or
@@ -48,6 +49,7 @@ class SearchHit:
     created_at: str
     kind: str = "message"  # "message" | "draft"
     draft_id: str | None = None
+    attachment: str | None = None  # the attached file or page that matched, by name
 
     def plain_snippet(self, open_mark: str = "[", close_mark: str = "]") -> str:
         """The snippet with its hit markers written as `open_mark` / `close_mark`."""
@@ -116,7 +118,14 @@ class SearchRepo(StoreBase):
         if expression is None or limit <= 0:
             return []
         drafts = self._search_drafts(expression, limit)
-        hits = self._search_messages(expression, limit, include_archived) + drafts
+        messages = self._search_messages(expression, limit, include_archived)
+        seen = {hit.message_id for hit in messages}
+        attached = [
+            hit
+            for hit in self._search_attachments(expression, limit, include_archived)
+            if hit.message_id not in seen  # the prompt's own words matched: that hit stays
+        ]
+        hits = messages + attached + drafts
         hits.sort(key=lambda hit: hit.rank)  # stable: each list's own tie order is kept
         kept = hits[:limit]
         # A few drafts among many messages score near zero (bm25's idf over a tiny table), so
@@ -152,6 +161,41 @@ class SearchRepo(StoreBase):
             )
             for row in rows
         ]
+
+    def _search_attachments(
+        self, expression: str, limit: int, include_archived: bool
+    ) -> list[SearchHit]:
+        """Prompts whose attachments match, one hit per prompt (its best attachment). Few
+        rows (content is stored once however often it is attached), so one join."""
+        archived = "" if include_archived else " AND s.archived = 0"
+        rows = self._rows(
+            "SELECT m.id, m.session_id, s.title, m.created_at, a.name,"
+            " bm25(attachment_contents_fts) AS score,"
+            " snippet(attachment_contents_fts, 0, ?, ?, ?, ?) AS snip"
+            " FROM attachment_contents_fts"
+            " JOIN attachment_contents c ON c.rowid = attachment_contents_fts.rowid"
+            " JOIN message_attachments a ON a.hash = c.hash"
+            " JOIN messages m ON m.id = a.message_id"
+            " JOIN sessions s ON s.id = m.session_id"
+            f" WHERE attachment_contents_fts MATCH ?{archived}"
+            " ORDER BY score, m.created_at DESC LIMIT ?",
+            (MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS, expression, limit),
+        )
+        hits: dict[str, SearchHit] = {}
+        for row in rows:
+            if row["id"] in hits:
+                continue
+            hits[row["id"]] = SearchHit(
+                message_id=row["id"],
+                session_id=row["session_id"],
+                session_title=row["title"] or "",
+                role="user",
+                snippet=f"{row['name']}: {row['snip'] or ''}",
+                rank=row["score"],
+                created_at=row["created_at"],
+                attachment=row["name"],
+            )
+        return list(hits.values())
 
     def _search_messages(
         self, expression: str, limit: int, include_archived: bool

@@ -93,6 +93,7 @@ def test_search_json_lines_carry_every_field(aha_home: Path) -> None:
         "created_at",
         "kind",
         "draft_id",
+        "attachment",
     }
     assert {(r["kind"], r["draft_id"]) for r in records} == {("message", None)}
     assert all(r["session_id"] == ids["ml"] for r in records)
