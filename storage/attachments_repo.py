@@ -94,6 +94,27 @@ class AttachmentsRepo(StoreBase):
                 found.setdefault(row["message_id"], []).append(StoredAttachment.from_row(row))
         return found
 
+    def recent_attachments(self, limit: int = 20) -> list[StoredAttachment]:
+        """The latest use of each recently attached content, newest first (the picker's
+        "recent" entries: the same paper for the next question without finding it again)."""
+        rows = self._rows(
+            _SELECT + " JOIN messages m ON m.id = a.message_id"
+            " WHERE m.rowid = (SELECT MAX(m2.rowid) FROM message_attachments a2"
+            " JOIN messages m2 ON m2.id = a2.message_id WHERE a2.hash = a.hash)"
+            " GROUP BY a.hash ORDER BY m.rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [StoredAttachment.from_row(r) for r in rows]
+
+    def attachment_by_hash(self, digest: str) -> StoredAttachment | None:
+        """The newest use of a stored content (its name, kind and note as last attached)."""
+        rows = self._rows(
+            _SELECT + " JOIN messages m ON m.id = a.message_id WHERE a.hash = ?"
+            " ORDER BY m.rowid DESC LIMIT 1",
+            (digest,),
+        )
+        return StoredAttachment.from_row(rows[0]) if rows else None
+
     def attachment_count(self) -> tuple[int, int]:
         """(uses, distinct contents): how much storing by hash saved."""
         uses = self.conn.execute("SELECT COUNT(*) FROM message_attachments").fetchone()[0]

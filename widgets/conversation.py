@@ -13,7 +13,7 @@ the scroll offset is corrected in the same layout pass that places the new messa
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from textual import events, on
@@ -77,6 +77,10 @@ class Conversation(VerticalScroll, can_focus=False):
         # moves, so a key still reaching an earlier one must step on from the latest.
         self._nav_trail: list[MessageView] = []
         self._focus_pending = False
+        # Each prompt's attachment chips, by message id, from whoever owns the store (the
+        # chat screen); a conversation without one shows prompts without chips.
+        self.chips_source: Callable[[Sequence[Message]], Mapping[str, Sequence[str]]] | None = None
+        self._chips: Mapping[str, Sequence[str]] = {}
 
     def on_mount(self) -> None:
         self.anchor()
@@ -111,6 +115,7 @@ class Conversation(VerticalScroll, can_focus=False):
         """Replace what is shown with `messages` (root first); the newest are mounted."""
         self._messages = list(messages)
         self._siblings = dict(siblings or {})
+        self._chips = self.chips_source(self._messages) if self.chips_source else {}
         end = len(self._messages)
         await self._show_window(max(0, end - WINDOW), end)
         self.scroll_end(animate=False, immediate=True)
@@ -135,10 +140,9 @@ class Conversation(VerticalScroll, can_focus=False):
             if isinstance(view, MessageView) and view.message_id in self._siblings:
                 view.set_siblings(*self._siblings[view.message_id])
 
-    @staticmethod
-    def view_for(message: Message) -> MessageView:
+    def view_for(self, message: Message) -> MessageView:
         if message.role == "user":
-            return UserMessage(message.content, message.id)
+            return UserMessage(message.content, message.id, self._chips.get(message.id, ()))
         return AssistantMessage.from_message(message)
 
     def view_of(self, message_id: str) -> MessageView | None:
@@ -330,10 +334,12 @@ class Conversation(VerticalScroll, can_focus=False):
             end = len(self._messages)
             await self._show_window(max(0, end - WINDOW), end)
 
-    async def add_user(self, text: str, message_id: str | None = None) -> UserMessage:
+    async def add_user(
+        self, text: str, message_id: str | None = None, chips: Sequence[str] = ()
+    ) -> UserMessage:
         await self._ensure_end()
         await self.query(".empty-hint").remove()
-        view = UserMessage(text, message_id)
+        view = UserMessage(text, message_id, chips)
         await self.mount(view)
         self.anchor()
         return view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +32,7 @@ class UserMessage(MessageView):
         background: $boost;
     }
     UserMessage > .text { height: auto; }
+    UserMessage > .chips { height: auto; color: $text-muted; }
     """
 
     BINDINGS = [Binding("e", "edit", "Edit", id="message.edit")]
@@ -43,12 +45,15 @@ class UserMessage(MessageView):
             self.message_id = message_id
             self.text = text
 
-    def __init__(self, text: str, message_id: str | None = None) -> None:
+    def __init__(self, text: str, message_id: str | None = None, chips: Sequence[str] = ()) -> None:
         super().__init__(message_id)
         self.text = text
+        self.chips = tuple(chips)  # the attachments sent before this prompt
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="siblings", markup=False)
+        if self.chips:
+            yield Static("   ".join(self.chips), classes="chips", markup=False)
         yield Static(self.text, classes="text", markup=False)
 
     def action_edit(self) -> None:

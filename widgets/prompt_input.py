@@ -1,4 +1,5 @@
-"""The prompt box: Enter sends, Shift+Enter or Ctrl+J inserts a newline."""
+"""The prompt box: Enter sends, Shift+Enter or Ctrl+J inserts a newline, `@` at the start of
+a word asks for the attachment picker."""
 
 from __future__ import annotations
 
@@ -45,6 +46,18 @@ class PromptInput(TextArea):
         def control(self) -> PromptInput:
             return self.prompt_input
 
+    class AttachRequested(Message):
+        """`@` was typed where a word starts: the screen opens the picker. When nothing is
+        chosen, the screen types the `@` after all (`insert_at_sign`), so nothing is lost."""
+
+        def __init__(self, prompt_input: PromptInput) -> None:
+            super().__init__()
+            self.prompt_input = prompt_input
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(
             "",
@@ -65,6 +78,21 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             self.action_submit()
+        elif event.character == "@" and self._at_word_start():
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.AttachRequested(self))
+
+    def _at_word_start(self) -> bool:
+        """An email address or a decorator mid-word stays plain text."""
+        row, column = self.cursor_location
+        if self.selection.start != self.selection.end:
+            return False
+        before = self.document.get_line(row)[:column]
+        return not before or before[-1].isspace()
+
+    def insert_at_sign(self) -> None:
+        self.insert("@")
 
     def action_submit(self) -> None:
         text = self.text

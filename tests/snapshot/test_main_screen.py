@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.attachments import Attachment
 from app.config import load_settings
 from app.ui.app import AhaApp
 from storage import MessageStatus, Store
@@ -38,7 +39,8 @@ def seeded_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store = Store.open(tmp_path / "aha.db")
     try:
         session = store.create_session()
-        user = store.add_user_message(session.id, None, PROMPT)
+        notes = Attachment("notes/monads.md", "markdown", "# Monads\nunit, bind, laws\n")
+        user = store.add_user_message(session.id, None, PROMPT, [notes])
         route = RouteRecord(
             route="fast",
             model="SmolLM2-135M-Instruct",
@@ -63,6 +65,7 @@ def seeded_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_main_screen_with_answer(
     seeded_home: Path, theme: str, snap_compare: Callable[..., bool]
 ) -> None:
-    """The sidebar, prompt, route badge, Markdown answer, status line and footer look right."""
+    """The sidebar, prompt with its attachment chip, route badge, Markdown answer, status
+    line, context meter and footer look right."""
     app = AhaApp(load_settings(), theme=theme)
     assert snap_compare(app, terminal_size=(120, 40))

@@ -57,3 +57,13 @@ def test_deleting_a_session_takes_its_attachments_and_unused_content(store: Stor
     assert store.delete_session(drop.id)
     assert store.attachment_count() == (1, 1)  # the log is still used; the paper is gone
     assert store.search("mixtures") == []
+
+
+def test_recent_attachments_are_one_per_content_newest_first(store: Store) -> None:
+    session = store.create_session()
+    first = store.add_user_message(session.id, None, "a", [PAPER, LOG])
+    store.add_user_message(session.id, first.id, "b", [PAPER])
+    assert [a.name for a in store.recent_attachments()] == ["paper.pdf", "train.log"]
+    stored = store.attachment_by_hash(store.recent_attachments()[1].hash)
+    assert stored is not None and stored.text == LOG.text
+    assert store.attachment_by_hash("0" * 64) is None

@@ -6,12 +6,14 @@ Every change to the tree goes through the chat service or the store; the views o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app.chat import ChatService, Turn, _ActiveLeaf
 from app.ui.answer_stream import stream_into
 from storage import Message, MessageStatus, StorageError, Store
+from storage.attachments_repo import AttachmentLike
+from widgets.attachment_tray import chip_text
 from widgets.message_view import AssistantMessage
 
 if TYPE_CHECKING:
@@ -19,8 +21,10 @@ if TYPE_CHECKING:
 
 OTHER_ROUTE = {"fast": "deep", "deep": "fast"}
 
-# Stores and routes a new prompt: (session id, prompt, parent) -> the turn to stream.
-TurnStarter = Callable[[str, str, "str | None | _ActiveLeaf"], Awaitable[Turn]]
+# Stores and routes a new prompt: (session id, prompt, parent, attachments) -> the turn.
+TurnStarter = Callable[
+    [str, str, "str | None | _ActiveLeaf", Sequence[AttachmentLike]], Awaitable[Turn]
+]
 
 
 class _NotSaved(Exception):
@@ -45,28 +49,31 @@ class AnswerController:
         parent: str | None | _ActiveLeaf,
         start: TurnStarter | None = None,
         escalate: bool = True,
+        attachments: Sequence[AttachmentLike] = (),
     ) -> Turn | None:
-        """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling).
-        `start` stores and routes it (`ChatService.begin_turn` unless a mode says otherwise);
-        the turn, once streamed, or None when the prompt could not be stored."""
+        """A new prompt: as a follow-up (parent = active leaf) or an edit (a sibling), with
+        the attachments sent before it. `start` stores and routes it
+        (`ChatService.begin_turn` unless a mode says otherwise); the turn, once streamed, or
+        None when the prompt could not be stored."""
         store = self.store
         try:
             if self.screen.session_id is None:
                 self.screen.session_id = store.create_session().id
                 self.screen.remember_open_session()
         except StorageError as exc:
-            self._keep_unsaved(prompt, exc)
+            self._keep_unsaved(prompt, exc, attachments)
             return None
         session_id = self.screen.session_id
-        view = await self.screen.conversation.add_user(prompt)
+        chips = [chip_text(a) for a in attachments]
+        view = await self.screen.conversation.add_user(prompt, chips=chips)
         starter = start or self._begin_turn
 
         async def begin() -> Turn:
             try:
-                turn: Turn = await starter(session_id, prompt, parent)
+                turn: Turn = await starter(session_id, prompt, parent, attachments)
             except StorageError as exc:
                 await view.remove()  # it was never stored: do not show it as if it were
-                self._keep_unsaved(prompt, exc)
+                self._keep_unsaved(prompt, exc, attachments)
                 raise _NotSaved from None
             view.message_id = turn.user.id
             return turn
@@ -74,16 +81,26 @@ class AnswerController:
         return await self.run_turn(begin, escalate)
 
     async def _begin_turn(
-        self, session_id: str, prompt: str, parent: str | None | _ActiveLeaf
+        self,
+        session_id: str,
+        prompt: str,
+        parent: str | None | _ActiveLeaf,
+        attachments: Sequence[AttachmentLike] = (),
     ) -> Turn:
-        return await self.chat.begin_turn(session_id, prompt, parent_id=parent)
+        return await self.chat.begin_turn(
+            session_id, prompt, parent_id=parent, attachments=attachments
+        )
 
-    def _keep_unsaved(self, prompt: str, exc: StorageError) -> None:
+    def _keep_unsaved(
+        self, prompt: str, exc: StorageError, attachments: Sequence[AttachmentLike] = ()
+    ) -> None:
         """A prompt the database refused goes back into the prompt box (unless something new
-        was typed there meanwhile), and the reason is shown: nothing typed is lost."""
+        was typed there meanwhile), its attachments back into the tray, and the reason is
+        shown: nothing typed is lost."""
         box = self.screen.prompt_box
         if not box.text.strip():
             box.text = prompt
+            self.screen.attaching.give_back(attachments)
         self.screen.notify(f"Not saved: {exc}", title="Database", severity="error", timeout=15)
 
     async def run_turn(
@@ -254,6 +271,7 @@ class AnswerController:
         if self.screen.busy():
             return
         self.screen.editing = self.store.get_message(prompt_id)
+        self.screen.attaching.keep_for_edit(prompt_id)
         box = self.screen.prompt_box
         box.load_text(text)
         box.border_title = "editing · Enter sends a new branch · Esc keeps the original"

@@ -10,12 +10,14 @@ streamed like any answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.chat import ChatService, Turn, _ActiveLeaf
 from app.checks.agree import final_result
 from storage import Message, MessageStatus, StorageError, Store
+from storage.attachments_repo import AttachmentLike
 from widgets.message_view import AssistantMessage
 
 if TYPE_CHECKING:
@@ -113,13 +115,20 @@ class DeliberateController:
 
     # A prompt from the prompt box -----------------------------------------------------------
 
-    async def prompt(self, text: str, parent: str | None | _ActiveLeaf) -> None:
-        """In the stream worker: answer `text` the way the modes say."""
+    async def prompt(
+        self,
+        text: str,
+        parent: str | None | _ActiveLeaf,
+        attachments: Sequence[AttachmentLike] = (),
+    ) -> None:
+        """In the stream worker: answer `text` (after its attachments) the way the modes say."""
         if self.modes.deadline_s:
-            await self._by_deadline(text, parent, self.modes.deadline_s)
+            await self._by_deadline(text, parent, self.modes.deadline_s, attachments)
             return
         deliberate = self.modes.deliberate
-        turn = await self.answers.prompt_answer(text, parent, escalate=not deliberate)
+        turn = await self.answers.prompt_answer(
+            text, parent, escalate=not deliberate, attachments=attachments
+        )
         final = turn.final if turn is not None else None
         if deliberate and final is not None and final.status is MessageStatus.COMPLETE:
             if worth_sampling(final):
@@ -127,7 +136,11 @@ class DeliberateController:
                 await self._agree(final.id)
 
     async def _by_deadline(
-        self, text: str, parent: str | None | _ActiveLeaf, seconds: float
+        self,
+        text: str,
+        parent: str | None | _ActiveLeaf,
+        seconds: float,
+        attachments: Sequence[AttachmentLike] = (),
     ) -> None:
         """Fast streams at once while deep works; at the deadline the best answer is final
         and shown, its badge saying which won and why."""
@@ -136,7 +149,7 @@ class DeliberateController:
         contest = DeadlineRace(self.chat, seconds)
         try:
             turn = await self.answers.prompt_answer(
-                text, parent, start=contest.start, escalate=False
+                text, parent, start=contest.start, escalate=False, attachments=attachments
             )
             fast = turn.final if turn is not None else None
             if fast is None or fast.status is not MessageStatus.COMPLETE:

@@ -1,7 +1,8 @@
 """The chat screen: sessions on the left, the conversation, the prompt box, the footer.
 
 Message handlers live here and hand the work to the screen's controllers: `answers`
-(send, branch, check, ask deep) and `sessions` (rename, archive, delete, export).
+(send, branch, check, ask deep), `sessions` (rename, archive, delete, export) and `attaching`
+(the `@` picker, the attachments waiting for the next prompt, the chips on stored prompts).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from textual.widgets import Footer, Header, HelpPanel, Input
 
 from app.chat import ACTIVE_LEAF, _ActiveLeaf
 from app.ui.chat.answers import AnswerController
+from app.ui.chat.attaching import AttachController
 from app.ui.chat.deliberate import DeliberateController
+from app.ui.chat.meter import MeterController
 from app.ui.chat.sessions import SessionController
 from app.ui.context import AhaContext
 from app.ui.search import SearchScreen
 from storage import Message, StorageError
 from storage.search_repo import SearchHit
+from widgets.attachment_tray import AttachmentTray
+from widgets.context_meter import ContextMeter
 from widgets.conversation import Conversation
 from widgets.message_base import MessageView
 from widgets.message_view import AssistantMessage, UserMessage
@@ -57,6 +62,9 @@ class MainScreen(Screen[None]):
         # The prompt box's modes (app/ui/chat/deliberate.py), shown on its lower border.
         Binding("f2", "toggle_deliberate", "Deliberate", id="answer.deliberate"),
         Binding("f3", "cycle_deadline", "Deadline", id="answer.deadline"),
+        # `@` at the start of a word in the prompt opens the same picker.
+        Binding("ctrl+t", "attach", "Attach", id="prompt.attach"),
+        Binding("ctrl+r", "detach", "Detach", id="prompt.detach"),
     ]
 
     def __init__(self, ctx: AhaContext) -> None:
@@ -67,6 +75,8 @@ class MainScreen(Screen[None]):
         self.answers = AnswerController(self)
         self.deliberate = DeliberateController(self, self.answers)
         self.sessions = SessionController(self)
+        self.attaching = AttachController(self)
+        self.meter = MeterController(self)
         self.session_id: str | None = None
         self.streaming = False
         self.editing: Message | None = None
@@ -87,12 +97,15 @@ class MainScreen(Screen[None]):
             yield SessionSidebar(id="sidebar")
             with Vertical(id="main"):
                 yield Conversation(id="conversation")
+                yield AttachmentTray(id="attachments")
                 yield PromptInput(id="prompt")
+                yield ContextMeter(id="context-meter")
         yield Footer()
 
     async def on_mount(self) -> None:
         """Reopen what was on screen when aha last quit (a session, or a new empty one);
         the most recent session when nothing was recorded or that one is gone."""
+        self.conversation.chips_source = self.attaching.chips_for
         remembered = self.store.get_preference(OPEN_SESSION_KEY)
         sessions = self.store.list_sessions()
         if remembered and self.store.get_session(remembered) is not None:
@@ -103,6 +116,7 @@ class MainScreen(Screen[None]):
             await self.conversation.show_thread([])
             self.refresh_sessions()
         self.show_modes()
+        self.meter.update()  # at once: the first frame shows the meter filled in
         self.prompt_box.focus()
 
     def remember_open_session(self) -> None:
@@ -129,6 +143,7 @@ class MainScreen(Screen[None]):
         self._stop_editing()
         await self.show_active_thread()
         self.refresh_sessions()
+        self.meter.schedule()
         if select is not None:
             # After the next refresh: the thread's answers are laid out by then (Markdown
             # takes a frame), so the hit is scrolled to where it really is, not to 0.
@@ -167,6 +182,7 @@ class MainScreen(Screen[None]):
         self._stop_editing()
         await self.conversation.show_thread([])
         self.refresh_sessions()
+        self.meter.schedule()
         self.prompt_box.focus()
 
     async def action_current_session(self, action: str) -> None:
@@ -233,6 +249,8 @@ class MainScreen(Screen[None]):
                 and last is not None
                 and last.offers_deep
             )
+        if action == "detach":
+            return self.attaching.waiting()
         if action == "focus_prompt" and parameters == ():
             return not isinstance(focused, PromptInput | Input)
         return True
@@ -243,6 +261,11 @@ class MainScreen(Screen[None]):
     def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
+        self.meter.schedule()  # an answer began or ended: the branch is longer
+
+    @on(PromptInput.Changed, "#prompt")
+    def _prompt_changed(self) -> None:
+        self.meter.schedule()
 
     def action_focus_prompt(self) -> None:
         self.prompt_box.focus()
@@ -260,6 +283,8 @@ class MainScreen(Screen[None]):
     def _stop_editing(self) -> None:
         if self.editing is not None:
             self.editing = None
+            self.attaching.clear()  # the edited prompt's attachments stay on the original
+            self.meter.schedule()
             self.prompt_box.border_title = None
             self.refresh_bindings()
 
@@ -281,6 +306,7 @@ class MainScreen(Screen[None]):
         if self.busy():
             return  # the text stays in the box: nothing typed is lost
         event.prompt_input.clear()
+        attachments = self.attaching.take()
         parent: str | None | _ActiveLeaf = ACTIVE_LEAF
         if self.editing is not None:
             # An edit is a sibling of the edited prompt: show the thread above it, branch there.
@@ -290,7 +316,18 @@ class MainScreen(Screen[None]):
                 self.store.thread(edited_parent) if edited_parent else []
             )
             self._stop_editing()
-        self.answers.start_answer(self.deliberate.prompt(event.text, parent))
+        self.answers.start_answer(self.deliberate.prompt(event.text, parent, attachments))
+
+    # Attachments: the picker and the tray above the prompt box --------------------------------
+
+    def on_prompt_input_attach_requested(self, event: PromptInput.AttachRequested) -> None:
+        self.attaching.open_picker(typed_at=True)
+
+    def action_attach(self) -> None:
+        self.attaching.open_picker()
+
+    def action_detach(self) -> None:
+        self.attaching.remove_last()
 
     # The prompt box's modes: deliberate (samples on every answer) and a deadline ----------------
 
