@@ -192,7 +192,7 @@ def read_all(
     return [read_stdin(stdin or b"") if str(p) == "-" else read_attachment(p, cwd) for p in paths]
 
 
-def _fence(text: str) -> str:
+def fence_for(text: str) -> str:
     """A backtick fence longer than any run of backticks inside ``text``."""
     longest = run = 0
     for ch in text:
@@ -207,7 +207,7 @@ def with_attachments(prompt: str, attachments: Sequence[AttachmentLike]) -> str:
         return prompt
     blocks = []
     for a in attachments:
-        fence = _fence(a.text)
+        fence = fence_for(a.text)
         what = "page" if a.name.startswith(("http://", "https://")) else "file"
         label = f"Attached {what}: {a.name} ({a.kind}{', ' + a.note if a.note else ''})"
         body = a.text if a.text.endswith("\n") else a.text + "\n"

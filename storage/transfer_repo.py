@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from storage.base import StoreBase
-from storage.ids import new_id
+from storage.attachments_repo import AttachmentsRepo, StoredAttachment, content_hash
+from storage.ids import new_id, now_iso
 from storage.models import Message, Session
 
 # SQLite's default limit on bound parameters has been 32766 since 3.32, 999 before; stay under.
@@ -51,6 +51,8 @@ class SessionTree:
 
     session: Session
     messages: tuple[Message, ...] = ()
+    # What was attached to its prompts, by message id and position (m009).
+    attachments: tuple[StoredAttachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,7 @@ def _parents_first(messages: Sequence[Message]) -> list[Message]:
     return ordered
 
 
-class TransferRepo(StoreBase):
+class TransferRepo(AttachmentsRepo):
     def find_sessions(self, ref: str, limit: int = 20) -> list[Session]:
         """Sessions whose id is `ref`, or else starts with `ref` (archived ones included: an id
         names one session whatever the sidebar shows)."""
@@ -114,9 +116,12 @@ class TransferRepo(StoreBase):
         messages = self._rows(
             "SELECT * FROM messages WHERE session_id = ? ORDER BY id", (session_id,)
         )
+        loaded = tuple(Message.from_row(r) for r in messages)
+        attached = self.attachments_for([m.id for m in loaded if m.role == "user"])
         return SessionTree(
             session=Session.from_row(rows[0]),
-            messages=tuple(Message.from_row(r) for r in messages),
+            messages=loaded,
+            attachments=tuple(a for m in loaded for a in attached.get(m.id, [])),
         )
 
     def _existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
@@ -230,6 +235,20 @@ class TransferRepo(StoreBase):
                 for m in _parents_first(tree.messages)
             ],
         )
+        now = now_iso()
+        for a in tree.attachments:
+            digest = content_hash(a.text)  # recomputed: a hand-edited file's hash is not trusted
+            self.conn.execute(
+                "INSERT OR IGNORE INTO attachment_contents (hash, text, created_at)"
+                " VALUES (?, ?, ?)",
+                (digest, a.text, now),
+            )
+            self.conn.execute(
+                "INSERT INTO message_attachments (message_id, position, hash, name, kind, note,"
+                " tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (local.get(a.message_id, a.message_id), a.position, digest, a.name, a.kind,
+                 a.note, a.tokens),
+            )  # fmt: skip
         return session
 
 
@@ -249,3 +268,10 @@ def _check_tree(tree: SessionTree) -> None:
     if leaf is not None and leaf not in ids:
         raise ValueError(f"session {tree.session.id}: active leaf {leaf} is not in the session")
     _parents_first(tree.messages)  # raises on a cycle
+    places: set[tuple[str, int]] = set()
+    for a in tree.attachments:
+        if a.message_id not in ids:
+            raise ValueError(f"attachment {a.name}: message {a.message_id} is not in the session")
+        if (a.message_id, a.position) in places:
+            raise ValueError(f"attachment {a.name}: two attachments share a position")
+        places.add((a.message_id, a.position))

@@ -105,6 +105,13 @@ class TreeRepo(StoreBase):
                     f" SELECT ?, ?, ?, {', '.join(copied)} FROM messages WHERE id = ?",
                     (copy_id, session_id, parent, message.id),
                 )
+                # The copy's attachments point at the same stored content (stored once).
+                self.conn.execute(
+                    "INSERT INTO message_attachments (message_id, position, hash, name, kind,"
+                    " note, tokens) SELECT ?, position, hash, name, kind, note, tokens"
+                    " FROM message_attachments WHERE message_id = ?",
+                    (copy_id, message.id),
+                )
                 parent = copy_id
             self.conn.execute(
                 "UPDATE sessions SET active_leaf_id = ? WHERE id = ?", (parent, session_id)

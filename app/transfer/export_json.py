@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from app.redact import redact
 from app.sanitize import strip_control
 from app.transfer import AHA_FORMAT, AHA_VERSION
+from storage.attachments_repo import StoredAttachment, content_hash
 from storage.models import Message, Session
 
 
@@ -48,16 +50,36 @@ def message_record(message: Message) -> dict[str, Any]:
     return record
 
 
-def session_document(session: Session, messages: list[Message] | tuple[Message, ...]) -> dict:
+def attachment_record(attachment: StoredAttachment) -> dict[str, Any]:
+    """Every stored field, the text included: an export carries the files it was about. The
+    hash is of the text as exported (escapes stripped), the one an import will store."""
+    record = {k: _clean(v) for k, v in attachment.to_dict().items()}
+    record["hash"] = content_hash(record["text"])
+    return record
+
+
+def session_document(
+    session: Session,
+    messages: list[Message] | tuple[Message, ...],
+    attachments: Sequence[StoredAttachment] = (),
+) -> dict:
     return {
         "format": AHA_FORMAT,
         "version": AHA_VERSION,
         "session": session_record(session),
         "messages": [message_record(m) for m in sorted(messages, key=lambda m: m.id)],
+        "attachments": [
+            attachment_record(a)
+            for a in sorted(attachments, key=lambda a: (a.message_id, a.position))
+        ],
     }
 
 
-def render_json(session: Session, messages: list[Message] | tuple[Message, ...]) -> str:
+def render_json(
+    session: Session,
+    messages: list[Message] | tuple[Message, ...],
+    attachments: Sequence[StoredAttachment] = (),
+) -> str:
     """The document as text: two-space indent, UTF-8 kept readable, a final newline."""
-    document = session_document(session, messages)
+    document = session_document(session, messages, attachments)
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

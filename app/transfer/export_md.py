@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from app.attachments import fence_for
 from app.redact import redact
 from app.sanitize import strip_control
+from storage.attachments_repo import AttachmentLike
 from storage.models import Message, MessageStatus, Session
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -120,11 +122,27 @@ def front_matter(session: Session, shown: Sequence[Message], branches: int | Non
     return "\n".join(lines) + "\n"
 
 
-def render_turn(message: Message, level: int = 2) -> str:
-    """One message as Markdown: a heading, then reasoning (collapsed) and the text."""
+def _attachment_block(attachment: AttachmentLike) -> str:
+    """An attached file, collapsed: its chip as the summary, its text in a fence that no
+    backtick run inside it can close."""
+    text = strip_control(attachment.text).strip("\n")
+    fence = fence_for(text)
+    summary = (
+        f"📎 {_inline(attachment.name)} ({_inline(attachment.kind)}, ~{attachment.tokens:,} tokens)"
+    )
+    body = _DETAILS_END.sub("&lt;/details", f"{fence}\n{text}\n{fence}")
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def render_turn(
+    message: Message, level: int = 2, attachments: Sequence[AttachmentLike] = ()
+) -> str:
+    """One message as Markdown: a heading, then reasoning (collapsed) and the text; a prompt's
+    attachments (collapsed) come before it, as they went to the model."""
     hashes = "#" * level
     if message.role == "user":
-        parts = [f"{hashes} You", _body(message.content)]
+        parts = [f"{hashes} You", *(_attachment_block(a) for a in attachments)]
+        parts.append(_body(message.content))
     else:
         label = " · ".join(["aha", *(_inline(v) for v in (message.route, message.model) if v)])
         parts = [f"{hashes} {label}"]
@@ -140,9 +158,14 @@ def render_turn(message: Message, level: int = 2) -> str:
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
 
 
-def render_thread(session: Session, thread: Sequence[Message]) -> str:
+def render_thread(
+    session: Session,
+    thread: Sequence[Message],
+    attached: Mapping[str, Sequence[AttachmentLike]] | None = None,
+) -> str:
     """The active thread: front matter, then each turn, root first."""
-    turns = [render_turn(m) for m in thread]
+    attached = attached or {}
+    turns = [render_turn(m, attachments=attached.get(m.id, ())) for m in thread]
     return "\n".join([front_matter(session, thread, None), *turns])
 
 
@@ -152,7 +175,10 @@ def _snippet(message: Message) -> str:
 
 
 def render_branches(
-    session: Session, threads: Sequence[Sequence[Message]], active_first: bool = True
+    session: Session,
+    threads: Sequence[Sequence[Message]],
+    active_first: bool = True,
+    attached: Mapping[str, Sequence[AttachmentLike]] | None = None,
 ) -> str:
     """Every branch: `threads` holds one root-to-leaf thread per leaf, the active one first.
 
@@ -185,7 +211,7 @@ def render_branches(
             position = shared + offset + 1
             shown[message.id] = (number, position)
             every.append(message)
-            lines.append(render_turn(message, level=3))
+            lines.append(render_turn(message, 3, (attached or {}).get(message.id, ())))
         sections.append("\n".join(lines))
     head = front_matter(session, every, len(sections))
     return "\n".join([head, *sections])

@@ -23,11 +23,17 @@ def render_session(store: Store, session: Session, fmt: str, all_branches: bool 
         from app.transfer.export_json import render_json
 
         tree = store.session_tree(session.id)
-        return render_json(session, tree.messages if tree else ())
+        if tree is None:
+            return render_json(session, ())
+        return render_json(session, tree.messages, tree.attachments)
     from app.transfer.export_md import render_branches, render_thread
 
     if all_branches:
         threads = _leaf_threads(store, session)
-        return render_branches(session, threads, active_first=session.active_leaf_id is not None)
+        attached = store.attachments_for([m.id for t in threads for m in t if m.role == "user"])
+        return render_branches(
+            session, threads, active_first=session.active_leaf_id is not None, attached=attached
+        )
     thread = store.thread(session.active_leaf_id) if session.active_leaf_id else []
-    return render_thread(session, thread)
+    attached = store.attachments_for([m.id for m in thread if m.role == "user"])
+    return render_thread(session, thread, attached)

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.sanitize import strip_control
 from app.transfer import AHA_VERSION, FormatError
+from storage.attachments_repo import StoredAttachment
 from storage.models import Message, MessageStatus, Session
 from storage.sessions_repo import title_from_prompt
 from storage.transfer_repo import SessionTree
@@ -132,6 +133,20 @@ MESSAGE_FIELDS: dict[str, tuple[Check, bool]] = {
 }
 
 
+# An attachment as exported (StoredAttachment's fields); its content hash is recomputed on
+# import, never trusted.
+ATTACHMENT_FIELDS: dict[str, tuple[Check, bool]] = {
+    "message_id": (_id, True),
+    "position": (_int, True),
+    "name": (_text, True),
+    "kind": (_text, True),
+    "note": (_text, False),
+    "tokens": (_int, False),
+    "hash": (_optional(_text), False),
+    "text": (_text, True),
+}
+
+
 def _fields(record: Any, spec: dict[str, tuple[Check, bool]], where: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise FormatError(f"{where}: not an object")
@@ -174,7 +189,36 @@ def parse_session(document: Any, where: str, notes: list[str] | None = None) -> 
             notes.append(f"{prefix}session.title: missing; {named}")
     session = Session(**session_values)
     _check_links(session, messages, prefix)
-    return SessionTree(session=session, messages=messages)
+    attachments = _attachments(document.get("attachments", []), messages, prefix)
+    return SessionTree(session=session, messages=messages, attachments=attachments)
+
+
+def _attachments(
+    raw: Any, messages: tuple[Message, ...], prefix: str
+) -> tuple[StoredAttachment, ...]:
+    """The optional `attachments` list (older exports have none)."""
+    if not isinstance(raw, list):
+        raise FormatError(f"{prefix}attachments: not a list")
+    prompts = {m.id for m in messages if m.role == "user"}
+    found: list[StoredAttachment] = []
+    for i, record in enumerate(raw):
+        where = f"{prefix}attachments[{i}]"
+        values = _fields(record, ATTACHMENT_FIELDS, where)
+        if values["message_id"] not in prompts:
+            raise FormatError(f"{where}.message_id: not a prompt of this session")
+        found.append(
+            StoredAttachment(
+                values["message_id"],
+                values["position"],
+                values["name"],
+                values["kind"],
+                values.get("note", ""),
+                values.get("tokens", 0),
+                values.get("hash") or "",
+                values["text"],
+            )  # fmt: skip
+        )
+    return tuple(found)
 
 
 def _message(record: Any, where: str) -> Message:

@@ -67,3 +67,12 @@ def test_recent_attachments_are_one_per_content_newest_first(store: Store) -> No
     stored = store.attachment_by_hash(store.recent_attachments()[1].hash)
     assert stored is not None and stored.text == LOG.text
     assert store.attachment_by_hash("0" * 64) is None
+
+
+def test_a_fork_keeps_the_attachments_on_the_same_stored_content(store: Store) -> None:
+    session = store.create_session()
+    prompt = store.add_user_message(session.id, None, "Summarise.", [PAPER])
+    fork = store.fork_session(prompt.id)
+    (copy,) = store.active_thread(fork.id)
+    assert [a.name for a in store.attachments_of(copy.id)] == ["paper.pdf"]
+    assert store.attachment_count() == (2, 1)

@@ -746,3 +746,45 @@ def test_transfer_modules_load_no_ui_or_model_runtime() -> None:
         timeout=120,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_attachments_are_exported_and_come_back_on_import(store: Store, fresh: Store) -> None:
+    """JSON carries each attachment with its text; importing it (twice: the second time as a
+    copy) stores the content once; Markdown shows it collapsed before the prompt."""
+    from app.attachments import Attachment
+    from app.transfer.exporting import render_session
+
+    session = store.create_session()
+    paper = Attachment("paper.md", "markdown", "```\nfenced inside\n```\n\x1b[31mred\n")
+    prompt = store.add_user_message(session.id, None, "Summarise.", [paper])
+    answer = store.start_assistant(session.id, prompt.id, RouteRecord("fast", "smol"))
+    store.finish_assistant(answer.id, MessageStatus.COMPLETE, "It is short.")
+    session = store.get_session(session.id)
+    assert session is not None
+    exported = render_session(store, session, "json")
+    document = json.loads(exported)
+    (record,) = document["attachments"]
+    assert (record["message_id"], record["name"], record["position"]) == (prompt.id, "paper.md", 0)
+    assert "\x1b" not in record["text"] and "fenced inside" in record["text"]
+    for _ in range(2):
+        _, trees = parse_import(decode(exported.encode()))
+        fresh.import_trees(trees)
+    assert fresh.attachment_count() == (2, 1)
+    imported = fresh.get_session(session.id)
+    assert imported is not None
+    assert render_session(fresh, imported, "json") == exported  # byte for byte
+    markdown = render_session(store, session, "md")
+    turn = markdown[markdown.index("## You") :]
+    block = turn[: turn.index("Summarise.")]
+    assert "<summary>📎 paper.md (markdown, ~" in block and "````\n```\nfenced inside" in block
+
+
+def test_an_attachment_of_a_message_not_in_the_file_is_refused(store: Store) -> None:
+    session = store.create_session()
+    store.add_user_message(session.id, None, "q")
+    document = json.loads(_json(store, session.id))
+    document["attachments"] = [
+        {"message_id": "nope", "position": 0, "name": "x", "kind": "text", "text": "t"}
+    ]
+    with pytest.raises(FormatError, match=r"attachments\[0\].message_id: not a prompt"):
+        parse_import(document)
