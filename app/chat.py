@@ -25,7 +25,7 @@ from app.backend.registry import Engines
 from app.backend.retry import RouteFailed
 from app.backend.usage import answer_cost
 from app.config import RouteConfig, Settings, context_window
-from app.context_fit import PromptTooLong, fit_context, trim_note
+from app.context_fit import TOKENS_PER_MESSAGE, PromptTooLong, fit_context, trim_note
 from app.prompt_text import repair_text
 from app.router import RouteDecision, Router
 from app.router.cascade import split_weak_note, weak_reasons, with_weak_note
@@ -47,6 +47,8 @@ FLUSH_INTERVAL_S = 0.5
 CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped, without repeating it."
 FALLBACK_ROUTE = "fast"
 ESCALATE_ROUTE = "deep"
+# Tokens of the line that introduces a summary of left-out turns (app/context_summary.py).
+SUMMARY_HEADER = 30
 
 
 class ChatService:
@@ -211,7 +213,50 @@ class ChatService:
                 turn.final = self.store.finish_assistant(
                     assistant.id, MessageStatus.ERROR, prefix, error=line
                 )
+                return turn
+        if turn.dropped and self.settings.context.overflow == "summarise":
+            await self._summarise_dropped(turn)
         return turn
+
+    async def _summarise_dropped(self, turn: Turn) -> None:
+        """The fast model summarises the turns the fit left out; the summary is stored with
+        the answer and sent in their place, and the badge says so. On failure the turn goes
+        on trimmed, the reason in its badge."""
+        from app.context_summary import SummaryFailed, summarise, summary_message
+
+        if FALLBACK_ROUTE not in self.engines.names or not turn.context:
+            return
+        fast_config = self.engines.config(FALLBACK_ROUTE)
+        fast = self.engines.get(FALLBACK_ROUTE)
+        count = len(turn.dropped)
+        window = context_window(fast_config) or fast_config.n_ctx
+        try:
+            text = await summarise(
+                fast, turn.dropped, window, fast_config.max_tokens,
+                self.settings.context.summary_tokens,
+            )  # fmt: skip
+        except SummaryFailed as exc:
+            self._set_note(turn, f"context: no summary ({error_line(str(exc))})")
+            return
+        if not text:
+            return
+        model = one_line(fast.model_label, 200)
+        self.store.add_context_summary(turn.assistant.id, turn.session_id, count, text, model)
+        head, rest = turn.context[:1], turn.context[1:]
+        turn.context = [*head, summary_message(text, count), *rest]
+        note = (turn.note or "").replace(self._trim_note_of(turn), "").strip(" ·")
+        summarised = f"context: the {count} oldest message(s) summarised by {FALLBACK_ROUTE}"
+        self._set_note(turn, " · ".join(n for n in (note, summarised) if n), replace=True)
+
+    def _trim_note_of(self, turn: Turn) -> str:
+        config = self.engines.config(turn.route) if turn.route in self.engines.names else None
+        window = context_window(config) if config is not None else None
+        return trim_note(len(turn.dropped), window) if window else ""
+
+    def _set_note(self, turn: Turn, note: str, replace: bool = False) -> None:
+        turn.note = note if replace else " · ".join(n for n in (turn.note, note) if n)
+        model = turn.assistant.model or ""
+        self.store.update_route(turn.assistant.id, turn.route, model, turn.note)
 
     async def _reroute_too_long(self, turn: Turn, reason: str) -> bool:
         """A prompt too big for the fast route's window goes deep when the router was not
@@ -462,6 +507,18 @@ class ChatService:
             return messages
         keep_last = 3 if turn.prefix else 1  # a continuation sends the prompt, prefix, request
         fitted = fit_context(messages, window, config.max_tokens, turn.route, keep_last)
+        if fitted.dropped and self.settings.context.overflow == "summarise":
+            # Room for the summary that will stand in for what is left out.
+            room = self.settings.context.summary_tokens + TOKENS_PER_MESSAGE + SUMMARY_HEADER
+            if window - room > 0:
+                try:
+                    fitted = fit_context(
+                        messages, window - room, config.max_tokens, turn.route, keep_last
+                    )
+                except PromptTooLong:
+                    pass  # the prompt fits only without that room: trimmed, not summarised
+        kept = {id(m) for m in fitted.messages}
+        turn.dropped = [m for m in messages if id(m) not in kept]
         if fitted.dropped:
             turn.note = " · ".join(n for n in (turn.note, trim_note(fitted.dropped, window)) if n)
             self.store.update_route(

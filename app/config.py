@@ -137,6 +137,19 @@ class ChecksConfig(BaseModel):
     min_agreement: float = Field(default=0.67, ge=0.0, le=1.0)
 
 
+class ContextConfig(BaseModel):
+    """What happens when a branch outgrows its route's window (app/context_fit.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # "trim": the oldest turns are left out (the badge says how many). "summarise": the fast
+    # model first writes a short summary of those turns, stored with the answer and sent in
+    # their place (the badge says so). The TUI's F4 switches between the two.
+    overflow: Literal["trim", "summarise"] = "trim"
+    # The summary's length cap, in tokens.
+    summary_tokens: int = Field(default=200, ge=32, le=2000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AHA_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -146,6 +159,7 @@ class Settings(BaseSettings):
     routes: dict[str, RouteConfig] = Field(default_factory=default_routes)
     ui: UIConfig = Field(default_factory=UIConfig)
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    context: ContextConfig = Field(default_factory=ContextConfig)
 
     @field_validator("routes", mode="before")
     @classmethod

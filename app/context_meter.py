@@ -33,6 +33,7 @@ class Meter:
     prompt_tokens: int  # of those, what always goes: the system prompt, the new prompt, its files
     budget: int | None  # the window less the answer's room; None when the window is unknown
     window: int | None
+    summarise: bool = False  # `[context] overflow`: old turns summarised rather than dropped
 
     @property
     def level(self) -> str:
@@ -51,7 +52,7 @@ class Meter:
         if self.prompt_tokens > self.budget:
             text += " · the prompt alone is too long: detach or shorten"
         elif self.tokens > self.budget:
-            text += " · the oldest turns will be left out"
+            text += f" · the oldest turns will be {'summarised' if self.summarise else 'left out'}"
         return text
 
 
@@ -94,4 +95,5 @@ def measure(
     if window is None or config is None:
         return Meter(route, tokens, own + fixed, None, None)
     budget = window - answer_reserve(window, config.max_tokens)
-    return Meter(route, tokens, own + fixed, budget, window)
+    summarise = settings.context.overflow == "summarise"
+    return Meter(route, tokens, own + fixed, budget, window, summarise)

@@ -45,6 +45,9 @@ class Turn:
     # The context as fitted to `context_route`'s window when the turn began (None: not yet).
     context: list[ChatMessage] | None = None
     context_route: str | None = None
+    # The branch's oldest messages the fit left out (summarised in their place when
+    # `[context] overflow` is "summarise").
+    dropped: list[ChatMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,6 @@
-"""Attachments of prompts: content stored once by hash, each use in order on its message."""
+"""Attachments of prompts (content stored once by hash, each use in order on its message),
+and the summaries that stood in for turns too old to fit a route's window: both are context
+sent beside what the user typed."""
 
 from __future__ import annotations
 
@@ -120,3 +122,21 @@ class AttachmentsRepo(StoreBase):
         uses = self.conn.execute("SELECT COUNT(*) FROM message_attachments").fetchone()[0]
         contents = self.conn.execute("SELECT COUNT(*) FROM attachment_contents").fetchone()[0]
         return int(uses), int(contents)
+
+    def add_context_summary(
+        self, answer_id: str, session_id: str, summarised: int, text: str, model: str
+    ) -> None:
+        with self._write():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO context_summaries (answer_id, session_id, summarised,"
+                " text, model, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (answer_id, session_id, summarised, text, model, now_iso()),
+            )
+
+    def context_summary_of(self, answer_id: str) -> tuple[int, str, str] | None:
+        """(messages summarised, the summary, the model that wrote it), if one was made."""
+        row = self.conn.execute(
+            "SELECT summarised, text, model FROM context_summaries WHERE answer_id = ?",
+            (answer_id,),
+        ).fetchone()
+        return (int(row[0]), str(row[1]), str(row[2] or "")) if row else None

@@ -456,3 +456,32 @@ def m009_attachments(db: Database) -> None:
         """,
     ):
         db.execute(sql)
+
+
+@migrations()
+def m010_context_summaries(db: Database) -> None:
+    """Summaries written when a branch outgrew its route's window and `[context] overflow`
+    is "summarise": the fast model's summary of the oldest turns, sent in their place. Kept
+    on the answer it was made for, so the step is visible and exported, never silent."""
+    db["context_summaries"].create(
+        {
+            "answer_id": str,
+            "session_id": str,
+            "summarised": int,  # messages of the branch the summary stands for, oldest first
+            "text": str,
+            "model": str,
+            "created_at": str,
+        },
+        pk="answer_id",
+        not_null={"answer_id", "session_id", "text", "created_at"},
+        defaults={"summarised": 0, "model": ""},
+        foreign_keys=[("answer_id", "messages", "id"), ("session_id", "sessions", "id")],
+    )
+    db.execute(
+        """
+        CREATE TRIGGER context_summaries_bd BEFORE DELETE ON messages
+        BEGIN
+            DELETE FROM context_summaries WHERE answer_id = old.id;
+        END
+        """
+    )

@@ -17,4 +17,5 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m007_brainstorm",
     "m008_checks",
     "m009_attachments",
+    "m010_context_summaries",
 )

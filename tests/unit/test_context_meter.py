@@ -53,3 +53,12 @@ def test_a_route_without_a_known_window_says_so() -> None:
     meter = measure(Settings(), Router(), 10, "/deep Prove it.", [])
     assert meter.route == "deep" and meter.level == "ok"
     assert meter.line().endswith("deep (window not known)")
+
+
+def test_the_meter_says_when_old_turns_will_be_summarised() -> None:
+    settings = Settings()
+    settings.context.overflow = "summarise"
+    budget = measure(settings, Router(), 0, "hi", []).budget
+    assert budget is not None
+    line = measure(settings, Router(), budget + 500, "/fast and then?", []).line()
+    assert "the oldest turns will be summarised" in line

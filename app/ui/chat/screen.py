@@ -36,6 +36,8 @@ from widgets.session_list import SessionList, SessionSidebar
 
 # The preference naming the session on screen ("" for a new, empty one), reopened at start.
 OPEN_SESSION_KEY = "ui.open_session"
+# The F4 choice for branches too long for their window ("trim" or "summarise").
+OVERFLOW_KEY = "ui.context_overflow"
 
 
 class MainScreen(Screen[None]):
@@ -62,6 +64,8 @@ class MainScreen(Screen[None]):
         # The prompt box's modes (app/ui/chat/deliberate.py), shown on its lower border.
         Binding("f2", "toggle_deliberate", "Deliberate", id="answer.deliberate"),
         Binding("f3", "cycle_deadline", "Deadline", id="answer.deadline"),
+        # What a branch too long for its window loses: its oldest turns, or their summary.
+        Binding("f4", "toggle_overflow", "Old turns", id="context.overflow"),
         # `@` at the start of a word in the prompt opens the same picker.
         Binding("ctrl+t", "attach", "Attach", id="prompt.attach"),
         Binding("ctrl+r", "detach", "Detach", id="prompt.detach"),
@@ -106,6 +110,11 @@ class MainScreen(Screen[None]):
         """Reopen what was on screen when aha last quit (a session, or a new empty one);
         the most recent session when nothing was recorded or that one is gone."""
         self.conversation.chips_source = self.attaching.chips_for
+        overflow = self.store.get_preference(OVERFLOW_KEY)
+        if overflow == "summarise":
+            self.ctx.settings.context.overflow = "summarise"
+        elif overflow == "trim":
+            self.ctx.settings.context.overflow = "trim"
         remembered = self.store.get_preference(OPEN_SESSION_KEY)
         sessions = self.store.list_sessions()
         if remembered and self.store.get_session(remembered) is not None:
@@ -337,6 +346,20 @@ class MainScreen(Screen[None]):
     def action_toggle_deliberate(self) -> None:
         self.notify(self.deliberate.toggle_deliberate(), timeout=4)
         self.show_modes()
+
+    def action_toggle_overflow(self) -> None:
+        context = self.ctx.settings.context
+        context.overflow = "trim" if context.overflow == "summarise" else "summarise"
+        try:
+            self.store.set_preference(OVERFLOW_KEY, context.overflow)
+        except StorageError:
+            pass  # a read-only database keeps the choice for this run only
+        if context.overflow == "summarise":
+            line = "Too long a branch: the fast model summarises its oldest turns (stored)"
+        else:
+            line = "Too long a branch: its oldest turns are left out"
+        self.notify(line, timeout=4)
+        self.meter.schedule()
 
     def action_cycle_deadline(self) -> None:
         self.notify(self.deliberate.cycle_deadline(), timeout=4)
