@@ -132,10 +132,11 @@ class Listing:
     location: str = ""
     claimed_bytes: int = 0
     every: float = 1.0
+    max_model_len: int = 0  # vLLM says each model's window in its listing
 
 
-def models_listing(*ids: str) -> Listing:
-    return Listing("ok", tuple(ids))
+def models_listing(*ids: str, max_model_len: int = 0) -> Listing:
+    return Listing("ok", tuple(ids), max_model_len=max_model_len)
 
 
 def models_redirect(location: str) -> Listing:
@@ -275,7 +276,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
         else:
-            data = [{"id": model, "object": "model"} for model in listing.ids]
+            data: list[dict[str, Any]] = [{"id": model, "object": "model"} for model in listing.ids]
+            if listing.max_model_len:
+                for entry in data:
+                    entry["max_model_len"] = listing.max_model_len
             self._send_json(200, {"object": "list", "data": data})
 
     def _redirect(self, status: int, location: str) -> None:
