@@ -249,9 +249,19 @@ class ChatService:
         self._set_note(turn, " · ".join(n for n in (note, summarised) if n), replace=True)
 
     def _trim_note_of(self, turn: Turn) -> str:
-        config = self.engines.config(turn.route) if turn.route in self.engines.names else None
-        window = context_window(config) if config is not None else None
+        window = self.window_of(turn.route)
         return trim_note(len(turn.dropped), window) if window else ""
+
+    def window_of(self, route: str) -> int | None:
+        """The route's context window: its config's (llama.cpp's `n_ctx`, `context_window`),
+        else what its server or litellm's model table said once the route was checked."""
+        if route not in self.engines.names:
+            return None
+        window = context_window(self.engines.config(route))
+        if window is None:
+            served = getattr(self.engines.built(route), "served_window", None)
+            window = served if isinstance(served, int) else None
+        return window
 
     def _set_note(self, turn: Turn, note: str, replace: bool = False) -> None:
         turn.note = note if replace else " · ".join(n for n in (turn.note, note) if n)
@@ -502,7 +512,7 @@ class ChatService:
         """The context, cut from its oldest turns to fit the route's window (the badge and
         the row say how much was left out); `PromptTooLong` when the prompt alone is too big."""
         messages = self.context_for(turn)
-        window = context_window(config) if config is not None else None
+        window = self.window_of(turn.route) if config is not None else None
         if window is None or config is None:
             return messages
         keep_last = 3 if turn.prefix else 1  # a continuation sends the prompt, prefix, request

@@ -10,7 +10,7 @@ deep's window. Nothing here loads a model or calls a server: it runs on each pau
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.attachments import with_attachments
@@ -81,8 +81,10 @@ def measure(
     history_tokens: int,
     text: str,
     attachments: Sequence[AttachmentLike],
+    window_of: Callable[[str], int | None] | None = None,
 ) -> Meter:
-    """The meter for ``text`` with ``attachments`` after a branch of ``history_tokens``."""
+    """The meter for ``text`` with ``attachments`` after a branch of ``history_tokens``;
+    ``window_of`` gives a route's window when more than its config knows it (a server's)."""
     forced, question = split_override(text)
     decision = router.decide(question or " ", force=forced)
     route = decision.route
@@ -92,6 +94,8 @@ def measure(
     tokens = history_tokens + own
     config = settings.routes.get(route)
     window = context_window(config) if config is not None else None
+    if window is None and window_of is not None:
+        window = window_of(route)
     if window is None or config is None:
         return Meter(route, tokens, own + fixed, None, None)
     budget = window - answer_reserve(window, config.max_tokens)

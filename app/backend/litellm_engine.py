@@ -27,7 +27,7 @@ from app.backend.discovery import discover_deep, needs_discovery
 from app.backend.engine import Availability
 from app.backend.events import ChatMessage, Content, Done, StreamEvent, Thinking, Usage
 from app.backend.keys import api_key_for
-from app.backend.probe import host_port, list_models, tcp_reachable
+from app.backend.probe import ModelListing, fetch_models, host_port, tcp_reachable
 from app.backend.reasoning import ThinkTagSplitter
 from app.backend.retry import (
     TRANSIENT,
@@ -102,6 +102,9 @@ class LiteLLMEngine:
         self._resolved_model: str | None = None
         self._litellm: Any = None
         self._available: tuple[float, Availability] | None = None  # (when, a success)
+        # The window the server (or litellm's model table) gave for the model, when the
+        # route does not set `context_window`; the chat service fits the context to it.
+        self.served_window: int | None = None
         # One OpenAI client per event loop (an HTTP connection pool belongs to its loop).
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -136,17 +139,35 @@ class LiteLLMEngine:
             if not reach.ok:
                 return reach
         provider, _, model = self.config.model.partition("/")
+        listing: ModelListing | None = None
         if model == "auto" or self.config.model == "auto":
             if not self.config.api_base:
                 return Availability(False, "model 'auto' needs an api_base to list models from")
-            models = list_models(self.config.api_base, self._api_key())
-            if not models:
+            listing = fetch_models(self.config.api_base, self._api_key())
+            if not listing.models:
                 return Availability(False, f"{self.config.api_base} lists no models")
-            self._resolved_model = f"{provider if model else 'openai'}/{models[0]}"
+            self._resolved_model = f"{provider if model else 'openai'}/{listing.models[0]}"
         else:
             self._resolved_model = self.config.model
+        if self.config.context_window is None:
+            self.served_window = self._served_window(listing)
         where = self.config.api_base or provider
         return Availability(True, f"{self.model_label} at {where}")
+
+    def _served_window(self, listing: ModelListing | None) -> int | None:
+        """The model's window as its server says it (vLLM lists `max_model_len`), or as
+        litellm's bundled model table knows it for a provider's model; None when neither
+        says. Only asked when the route's `context_window` is not set."""
+        model = self.model_label
+        if self.config.api_base:
+            listing = listing or fetch_models(self.config.api_base, self._api_key())
+            return listing.windows.get(model)
+        try:
+            info = import_litellm().get_model_info(self._resolved_model or "")
+        except Exception:  # an unknown model: litellm raises, and the window stays unknown
+            return None
+        window = info.get("max_input_tokens") if isinstance(info, dict) else None
+        return window if isinstance(window, int) and window > 0 else None
 
     def forget_availability(self) -> None:
         """The route's server or model choice changed: check again before the next prompt."""

@@ -12,7 +12,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -112,6 +112,8 @@ class ModelListing:
     models: tuple[str, ...] = ()
     owned_by: str = ""
     error: str = ""
+    # Each model's context window where the server says it (vLLM: `max_model_len`).
+    windows: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -150,9 +152,15 @@ def fetch_models(
     # clear-screen sequence, and it ends up in badges, stderr and the model column.
     ids = (one_line(str(m["id"]), MAX_MODEL_ID_CHARS) for m in entries)
     owners = {one_line(str(m.get("owned_by") or ""), 40) for m in entries} - {""}
+    windows = {
+        one_line(str(m["id"]), MAX_MODEL_ID_CHARS): m["max_model_len"]
+        for m in entries
+        if isinstance(m.get("max_model_len"), int) and m["max_model_len"] > 0
+    }
     return ModelListing(
         models=tuple(dict.fromkeys(i for i in ids if i)),
         owned_by=owners.pop() if len(owners) == 1 else "",
+        windows=windows,
     )
 
 

@@ -33,6 +33,10 @@ class Engines:
             engine = self._engines[name] = self._build(name, self.config(name))
         return engine
 
+    def built(self, name: str) -> Engine | None:
+        """The route's engine if it exists already (nothing is built or imported)."""
+        return self._engines.get(name)
+
     @staticmethod
     def _build(name: str, config: RouteConfig) -> Engine:
         if config.engine == "llama_cpp":

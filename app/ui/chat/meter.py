@@ -61,5 +61,6 @@ class MeterController:
             self._branch_tokens,
             screen.prompt_box.text,
             screen.attaching.tray.items,
+            screen.chat.window_of,
         )
         screen.query_one(ContextMeter).show(meter.line(), meter.level)
