@@ -150,6 +150,28 @@ class ContextConfig(BaseModel):
     summary_tokens: int = Field(default=200, ge=32, le=2000)
 
 
+class DraftsConfig(BaseModel):
+    """The drafts' structure checks (app/writing/)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A rule's severity, or "off": `long-sentence = "off"`, `conclusion = "warning"`. A
+    # `.aha-check.toml` beside the posts (a `[severity]` table) wins for the files under it.
+    severity: dict[str, Literal["off", "error", "warning", "info"]] = Field(default_factory=dict)
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            return value  # nothing to check: the rules module stays unimported
+        from app.writing.checks import rule_names
+
+        unknown = sorted(set(value) - set(rule_names()))
+        if unknown:
+            raise ValueError(f"no rule {', '.join(unknown)} (rules: {', '.join(rule_names())})")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AHA_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -160,6 +182,7 @@ class Settings(BaseSettings):
     ui: UIConfig = Field(default_factory=UIConfig)
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
+    drafts: DraftsConfig = Field(default_factory=DraftsConfig)
 
     @field_validator("routes", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -98,7 +98,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     if args.draft_command == "check":
-        return _check(args.files, args.json)
+        return _check(args.files, args.json, settings.drafts.severity)
     try:
         if args.draft_command == "new":
             return _new(args)
@@ -220,8 +220,9 @@ def _export(ref: str, output: str | None) -> int:
     return 0
 
 
-def _check(files: list[str], as_json: bool) -> int:
+def _check(files: list[str], as_json: bool, configured: Mapping[str, str]) -> int:
     from app.writing.checks import check
+    from app.writing.severity import SeverityError, apply, find_project_file, load_project_file
 
     status = 0
     out: list[str] = []
@@ -232,7 +233,15 @@ def _check(files: list[str], as_json: bool) -> int:
             print(f"aha draft check: {exc}", file=sys.stderr)
             status = 2
             continue
-        for finding in check(text):
+        # The nearest .aha-check.toml (beside the file, or above it) wins over the config.
+        folder = Path.cwd() if name == "-" else Path(name).resolve().parent
+        project = find_project_file(folder)
+        try:
+            overrides = {**configured, **(load_project_file(project) if project else {})}
+        except SeverityError as exc:
+            print(f"aha draft check: {exc}", file=sys.stderr)
+            return 2
+        for finding in apply(check(text), overrides):
             if as_json:
                 out.append(json.dumps({"file": name, **finding.to_dict()}, ensure_ascii=False))
             else:

@@ -94,6 +94,33 @@ class Document:
     def has_title(self) -> bool:
         return bool(self.front_title) or any(s.level == 1 for s in self.sections)
 
+    def is_title(self, level: int, text: str) -> bool:
+        """Whether a heading is the post's title rather than a section. Without front matter,
+        every level-1 heading is (one is expected). With a front-matter title the site prints
+        that as the page heading, so the body's headings are all sections, whatever level the
+        writer chose (`#` sections, or `####` ones), except a `#` repeating the title."""
+        if level != 1:
+            return False
+        if not self.front_title:
+            return True
+        return " ".join(text.split()).casefold() == " ".join(self.front_title.split()).casefold()
+
+    @property
+    def body_sections(self) -> list[Section]:
+        """The headings that are sections (not the title), in order."""
+
+        def sections() -> list[Section]:
+            return [s for s in self.sections if not self.is_title(s.level, s.title)]
+
+        return self.memo("body_sections", sections)
+
+    @property
+    def top_level(self) -> int:
+        """The level of the post's main sections: the shallowest level among its sections
+        (2 for a post with none)."""
+        levels = [s.level for s in self.body_sections]
+        return min(levels) if levels else 2
+
     def section_index_at(self, line: int) -> int:
         """Index of the section holding `line`, or -1 before the first heading."""
         return bisect_right(self._section_lines, line) - 1
@@ -217,6 +244,31 @@ def _blocks(tokens: list[Token], lines: list[str]) -> list[Block]:
     return blocks
 
 
+# Jekyll's code blocks: `{% highlight python linenos %}` ... `{% endhighlight %}`.
+_LIQUID_OPEN = re.compile(r"^\s*\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}\s*$")
+_LIQUID_CLOSE = re.compile(r"^\s*\{%-?\s*endhighlight\s*-?%\}\s*$")
+
+
+def _liquid_fences(lines: list[str]) -> list[str]:
+    """Jekyll's `{% highlight %}` blocks as fenced code, line for line (so every line keeps
+    its number): the `# comments` inside them are code, not headings."""
+    if not any("highlight" in line for line in lines):
+        return lines
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        opening = None if inside else _LIQUID_OPEN.match(line)
+        if opening:
+            out.append("```" + opening.group(1))
+            inside = True
+        elif inside and _LIQUID_CLOSE.match(line):
+            out.append("```")
+            inside = False
+        else:
+            out.append(line)
+    return out
+
+
 @lru_cache(maxsize=1)
 def _markdown():  # type: ignore[no-untyped-def]
     from markdown_it import MarkdownIt
@@ -230,7 +282,7 @@ def parse(text: str) -> Document:
     asks for the outline and the findings of the same text)."""
     lines = text.splitlines()
     skip, front_title = _front_matter(lines)
-    source = "\n".join([""] * skip + lines[skip:])
+    source = "\n".join([""] * skip + _liquid_fences(lines[skip:]))
     blocks = _blocks(_markdown().parse(source), lines)
     headings = [b for b in blocks if b.kind == "heading"]
     sections: list[Section] = []

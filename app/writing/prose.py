@@ -137,7 +137,7 @@ def prose_sentences(doc: Document, blocks: Iterable[Block] | None = None) -> lis
 
 
 def title_text(doc: Document) -> str:
-    titles = [s.title for s in doc.sections if s.level == 1]
+    titles = [s.title for s in doc.sections if doc.is_title(s.level, s.title)]
     return doc.front_title or (titles[0] if titles else "")
 
 
@@ -145,7 +145,7 @@ def intro_blocks(doc: Document) -> list[Block]:
     """Blocks before the first heading below the title: the introduction."""
     out: list[Block] = []
     for block in doc.blocks:
-        if block.kind == "heading" and block.level > 1:
+        if block.kind == "heading" and not doc.is_title(block.level, block.text):
             break
         if block.kind != "heading":
             out.append(block)

@@ -51,6 +51,14 @@ CONCLUSION_HEADING = re.compile(
     r"|bottom line|so what|in short|the end|where (this|we) go)\b",
     re.IGNORECASE,
 )
+# Sections after the argument that no one ends a post's argument with: a post whose last
+# section is "References" has its conclusion (or not) just before them.
+BACK_MATTER = re.compile(
+    r"^\W*(references?|bibliography|citations?|cited as|cite this|further reading|reading list"
+    r"|appendix|appendices|acknowledge?ments?|thanks|notes|footnotes|resources|links"
+    r"|papers mentioned|sources|credits|changelog|updates?)\b",
+    re.IGNORECASE,
+)
 _CONCLUDING = re.compile(
     r"\b(in conclusion|to conclude|to sum (it )?up|in summary|to summari[sz]e|in short"
     r"|all in all|overall|in the end|the takeaway|the lesson|the bottom line|to wrap up"
@@ -124,8 +132,8 @@ def introduction(doc: Document) -> Iterator[Finding]:
     """Text before the first section that, within about 150 words, names the title's subject
     or says what the post does ("this post shows", "here is why")."""
     blocks = intro_blocks(doc)
-    first_section = next((s for s in doc.sections if s.level > 1), None)
-    title_line = next((s.line for s in doc.sections if s.level == 1), 1)
+    first_section = next(iter(doc.body_sections), None)
+    title_line = next((s.line for s in doc.sections if doc.is_title(s.level, s.title)), 1)
     if prose_words(blocks) == 0:
         if first_section is None and not doc.sections:
             return  # not a post yet: no headings and no prose
@@ -147,7 +155,7 @@ def introduction(doc: Document) -> Iterator[Finding]:
         head_words += words(sentence.text)
     head = " ".join(head_text)
     subject = content_stems(title_text(doc)) or content_stems(
-        " ".join(s.title for s in doc.sections if s.level > 1)
+        " ".join(s.title for s in doc.body_sections)
     )
     if _SIGNPOST.search(head) or (subject and content_stems(head) & subject):
         return
@@ -165,20 +173,25 @@ def introduction(doc: Document) -> Iterator[Finding]:
 def conclusion(doc: Document) -> Iterator[Finding]:
     """A closing section (Conclusion, Takeaways, Next steps...) or a last paragraph that
     sums up, in any post long enough to need one."""
-    sections = [s for s in doc.sections if s.level > 1]
+    sections = doc.body_sections
     total = prose_words(doc.blocks)
     if total < CONCLUSION_MIN_WORDS and len(sections) < CONCLUSION_MIN_SECTIONS:
         return
+    end_line = len(doc.lines) + 1
+    while sections and BACK_MATTER.search(sections[-1].title):
+        end_line = sections[-1].line  # the argument ends before References, Appendix...
+        sections = sections[:-1]
     if sections and CONCLUSION_HEADING.search(sections[-1].title):
         return
-    last = [b for b in doc.blocks if b.kind in ("paragraph", "list", "quote")][-1:]
+    prose = [b for b in doc.blocks if b.kind in ("paragraph", "list", "quote")]
+    last = [b for b in prose if b.line < end_line][-1:]
     if last and _CONCLUDING.search(last[0].text):
         return
     line = sections[-1].line if sections else (last[0].line if last else 1)
     yield at(
         doc,
         "conclusion",
-        "warning",
+        "info",  # advice: many good surveys and tutorials end on their last topic
         line,
         "The post has no conclusion",
         "End with a short section that sums up the point and what to do with it.",

@@ -14,10 +14,12 @@ from app.writing.document import Document
 from app.writing.findings import Finding, at
 from app.writing.prose import PROSE_KINDS, prose_sentences
 from app.writing.rules_flow import CONCLUSION_HEADING
-from app.writing.text import fk_grade, words
+from app.writing.text import fk_grade, without_math, words
 
 PARAGRAPH_MAX_WORDS = 150
-SENTENCE_MAX_WORDS = 35
+# About the 99.5th percentile of sentence length in the calibration posts (README, *Drafts*):
+# a writer sees the few sentences that really are too long, not one in ten.
+SENTENCE_MAX_WORDS = 45
 # Balance is judged only where there is a median to judge against.
 BALANCE_MIN_SECTIONS = 3
 BALANCE_MIN_MEDIAN = 40
@@ -30,11 +32,16 @@ GRADE_MIN_WORDS = 50
 
 def _main_sections(doc: Document) -> list[int]:
     """Indexes of the sections at the post's main level: the shallowest level below the
-    title (usually '##')."""
-    levels = sorted({s.level for s in doc.sections if s.level > 1})
-    if not levels:
+    title (usually '##'; any level under a front-matter title)."""
+    sections = doc.body_sections
+    if not sections:
         return []
-    return [i for i, s in enumerate(doc.sections) if s.level == levels[0]]
+    top = doc.top_level
+    return [
+        i
+        for i, s in enumerate(doc.sections)
+        if s.level == top and not doc.is_title(s.level, s.title)
+    ]
 
 
 def balance(doc: Document) -> Iterator[Finding]:
@@ -48,7 +55,10 @@ def balance(doc: Document) -> Iterator[Finding]:
         return
     for index, size in sizes.items():
         section = doc.sections[index]
-        if size > LONG_FACTOR * median:
+        # A long section already cut into subsections has its structure; one long wall of
+        # text is what to split.
+        subdivided = doc.subtree_end(index) > index + 1
+        if size > LONG_FACTOR * median and not subdivided:
             yield at(
                 doc,
                 "section-balance",
@@ -77,7 +87,7 @@ def long_paragraphs(doc: Document) -> Iterator[Finding]:
     for block in doc.blocks:
         if block.kind != "paragraph":
             continue
-        count = len(words(block.text))
+        count = len(words(without_math(block.text)))  # a formula reads as one word
         if count > PARAGRAPH_MAX_WORDS:
             yield at(
                 doc,

@@ -18,8 +18,10 @@ DUPLICATE_MIN_WORDS = 8
 def title(doc: Document) -> Iterator[Finding]:
     """Exactly one level-1 heading, or a front matter title (then a level-1 heading is
     optional: many site generators print the front matter title as the page heading)."""
+    if doc.front_title:
+        return  # the title is the front matter's; a '#' repeating it is that title shown twice
     titles = [s for s in doc.sections if s.level == 1]
-    if not titles and not doc.front_title:
+    if not titles:
         yield at(
             doc, "title", "error", 1, "The post has no title", "Start with one '# Title' line."
         )
@@ -35,10 +37,15 @@ def title(doc: Document) -> Iterator[Finding]:
 
 
 def skipped_levels(doc: Document) -> Iterator[Finding]:
-    """Each heading is at most one level deeper than the one before it; the title (a '#' or
-    front matter) counts as level 1."""
-    previous = 1 if doc.has_title else (doc.sections[0].level if doc.sections else 1)
-    for section in doc.sections:
+    """Each heading is at most one level deeper than the one before it. Below a '#' title the
+    first section is a '##'; below a front-matter title the post's shallowest level is where
+    its sections start ('####' sections under the page title are a choice, not a skip)."""
+    sections = doc.body_sections
+    if doc.front_title:
+        previous = doc.top_level - 1
+    else:
+        previous = 1 if doc.has_title else (sections[0].level if sections else 1)
+    for section in sections:
         if section.level > previous + 1:
             yield at(
                 doc,
@@ -77,13 +84,28 @@ def _key(title: str) -> str:
     return " ".join(title.casefold().split()).strip(" .:!?")
 
 
-def duplicate_sections(doc: Document) -> Iterator[Finding]:
-    """Two headings with the same words, or two sections with the same text."""
-    seen_titles: dict[str, int] = {}
-    seen_bodies: dict[str, tuple[str, int]] = {}
+def _parents(doc: Document) -> list[int]:
+    """Each section's parent (the nearest shallower heading before it), -1 at the top."""
+    parents: list[int] = []
+    stack: list[int] = []
     for index, section in enumerate(doc.sections):
-        key = _key(section.title)
-        if key and key in seen_titles:
+        while stack and doc.sections[stack[-1]].level >= section.level:
+            stack.pop()
+        parents.append(stack[-1] if stack else -1)
+        stack.append(index)
+    return parents
+
+
+def duplicate_sections(doc: Document) -> Iterator[Finding]:
+    """Two sibling headings with the same words, or two sections with the same text. The
+    same heading under different parents ("Loss function" under each model of a survey) is
+    a pattern, not a repeat."""
+    seen_titles: dict[tuple[int, str], int] = {}
+    seen_bodies: dict[str, tuple[str, int]] = {}
+    parents = _parents(doc)
+    for index, section in enumerate(doc.sections):
+        key = (parents[index], _key(section.title))
+        if key[1] and key in seen_titles:
             yield at(
                 doc,
                 "duplicate-section",

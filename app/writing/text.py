@@ -30,6 +30,20 @@ _ATTR_VALUE = r"""(?:"[^"{}]*"|'[^'{}]*'|[^\s{}"']+)"""
 _ATTR_ITEM = rf"[.#:]?[\w-]+(?:={_ATTR_VALUE})?"
 _ATTR_LIST = re.compile(rf"\{{\s*{_ATTR_ITEM}(?:\s+{_ATTR_ITEM})*\s*\}}")
 _VOWELS = re.compile(r"[aeiouy]+")
+# TeX math reads as one noun phrase ("the loss $\mathcal{L}$ falls"), not as the dozens of
+# "words" its commands split into, and the full stops inside it ("$1.5$") end no sentence.
+# Single dollars follow pandoc's rule (no space just inside, no digit just after), so "$5 and
+# $10" stays prose.
+_MATH = re.compile(
+    r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|(?<![\\$])\$(?=\S)[^$\n]*?(?<=\S)\$(?!\d)",
+    re.S,
+)
+MATH_WORD = "formula"
+
+
+def without_math(text: str) -> str:
+    """``text`` with each TeX formula replaced by one word."""
+    return _MATH.sub(f" {MATH_WORD} ", text) if "$" in text or "\\" in text else text
 
 
 def words(text: str) -> list[str]:
@@ -44,7 +58,7 @@ def sentences(text: str) -> list[str]:
     abbreviations or pauses costs no more than any other (slicing that growing text at each
     skipped boundary made such paragraphs quadratic).
     """
-    text = " ".join(_ATTR_LIST.sub(" ", text).split())
+    text = " ".join(_ATTR_LIST.sub(" ", without_math(text)).split())
     if not text:
         return []
     out: list[str] = []
@@ -94,7 +108,7 @@ def fk_grade(text: str) -> float | None:
     """Flesch-Kincaid grade level of plain prose, or None when there is too little of it
     (a grade from two sentences says nothing)."""
     parts = sentences(text)
-    tokens = words(text)
+    tokens = words(without_math(text))
     if len(parts) < 2 or len(tokens) < 30:
         return None
     total = sum(syllables(w) for w in tokens)

@@ -187,3 +187,40 @@ def test_check_unreadable_files_exit_2(aha_home: Path, tmp_path: Path) -> None:
     folder = aha(aha_home, "draft", "check", str(tmp_path))
     assert folder.returncode == 2 and "is a directory" in folder.stderr
     assert "Traceback" not in missing.stderr + bad.stderr + folder.stderr
+
+
+def test_a_project_file_beside_the_posts_sets_each_rules_severity(
+    aha_home: Path, tmp_path: Path
+) -> None:
+    """`.aha-check.toml` in a folder above the post wins over the config; "off" silences a
+    rule; a rule made an error fails the check; a bad file is one line and exit 2."""
+    posts = tmp_path / "blog" / "_posts"
+    posts.mkdir(parents=True)
+    post = posts / "broken.md"
+    post.write_text(BROKEN, encoding="utf-8")
+    assert aha(aha_home, "draft", "check", str(post)).returncode == 1
+    project = tmp_path / "blog" / ".aha-check.toml"
+    project.write_text(
+        '[severity]\nskipped-heading-level = "off"\ntitle = "warning"\n', encoding="utf-8"
+    )
+    quiet = aha(aha_home, "draft", "check", str(post))
+    assert quiet.returncode == 0, quiet.stdout
+    assert "skipped-heading-level" not in quiet.stdout and ": warning: title:" in quiet.stdout
+    project.write_text('[severity]\n\nlong-sentences = "off"\n', encoding="utf-8")
+    bad = aha(aha_home, "draft", "check", str(post))
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.strip().startswith(f"aha draft check: {project}:3: no rule 'long-sentences'")
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_config_sets_severities_and_names_a_bad_rule(aha_home: Path, tmp_path: Path) -> None:
+    post = tmp_path / "broken.md"
+    post.write_text(BROKEN, encoding="utf-8")
+    config = aha_home / "config.toml"
+    config.write_text('[drafts.severity]\nskipped-heading-level = "info"\ntitle = "off"\n')
+    calm = aha(aha_home, "draft", "check", str(post))
+    assert calm.returncode == 0 and ": info: skipped-heading-level:" in calm.stdout
+    config.write_text('[drafts.severity]\ntitel = "off"\n')
+    refused = aha(aha_home, "draft", "check", str(post))
+    assert refused.returncode == 2 and "titel" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -234,7 +234,7 @@ def test_long_paragraph() -> None:
 
 
 def test_long_sentence_points_at_its_line() -> None:
-    sentence = "This sentence " + " ".join(["goes on and on"] * 10) + " until it stops."
+    sentence = "This sentence " + " ".join(["goes on and on"] * 12) + " until it stops."
     bad = GOOD.replace(
         "The threshold is the only knob.", "The threshold is the only knob.\n" + sentence
     )
@@ -307,3 +307,64 @@ def test_headings_in_code_are_not_structure() -> None:
 @pytest.mark.parametrize("text", ["", "\n\n", "just a line", "# Only a title\n"])
 def test_tiny_texts_do_not_crash(text: str) -> None:
     check(text)
+
+
+FRONT = '---\ntitle: "Why small routers save money"\ndate: 2026-01-01\n---\n\n'
+
+
+def test_sections_under_a_front_matter_title_start_at_any_level() -> None:
+    """A site prints the front matter's title as the page heading: `####` or `#` sections
+    below it are the writer's choice, not a skipped level or a second title."""
+    deep = FRONT + post(title="").replace("## ", "#### ")
+    assert fired(deep, "skipped-heading-level") == [] and check(deep) == []
+    top = FRONT + post(title="").replace("## ", "# ")
+    assert fired(top, "title") == [] and check(top) == []
+    # A real skip below the post's own top level is still one.
+    skip = deep.replace("#### How a router decides", "###### How a router decides")
+    [finding] = fired(skip, "skipped-heading-level")
+    assert "level 6 follows level 4" in finding.message
+
+
+def test_jekyll_highlight_blocks_are_code_not_headings() -> None:
+    code = "{% highlight python linenos %}\n# a comment, not a heading\nx = 1\n{% endhighlight %}"
+    text = GOOD.replace(
+        "The threshold is the only knob.", code + "\n\nThe threshold is the only knob."
+    )
+    assert [s.title for s in parse(text).sections if "comment" in s.title] == []
+    assert fired(text, "skipped-heading-level") == [] and fired(text, "empty-section") == []
+
+
+def test_a_formula_counts_as_one_word() -> None:
+    formula = "$" + " + ".join(f"x_{i}" for i in range(40)) + "$"
+    text = GOOD.replace("The threshold is the only knob.", f"The loss is {formula} at the end.")
+    assert fired(text, "long-sentence") == []
+
+
+def test_the_same_heading_under_different_parents_is_a_pattern() -> None:
+    survey = post(sections=[
+        ("## The cost of always going big", COST), ("### Loss function", FAILS),
+        ("## How a router decides", DECIDES), ("### Loss function", CONCLUSION),
+        ("## Conclusion", CONCLUSION),
+    ])  # fmt: skip
+    assert [f.message for f in fired(survey, "duplicate-section") if "Heading" in f.message] == []
+    siblings = survey.replace("## How a router decides", "### How a router decides")
+    assert fired(siblings, "duplicate-section")  # two siblings with one name are a repeat
+
+
+def test_back_matter_is_not_where_the_conclusion_is_looked_for() -> None:
+    ending = post(sections=[("## The cost of always going big", COST),
+                            ("## Where routing fails", FAILS + "\n\nIn short, route by default."),
+                            ("## References", "1. A paper.")])  # fmt: skip
+    assert fired(ending, "conclusion") == []
+    bare = post(sections=[("## The cost of always going big", COST),
+                          ("## Where routing fails", FAILS), ("## References", "1. A paper.")])  # fmt: skip
+    [finding] = fired(bare, "conclusion")
+    assert finding.severity == "info"  # advice, not a warning: many good surveys end on a topic
+
+
+def test_a_long_section_already_cut_into_subsections_is_not_flagged() -> None:
+    long_body = "\n\n".join([COST] * 5)
+    split = post(sections=[("## The cost of always going big", "Costs, part by part."),
+                           ("### Tokens", long_body), ("## How a router decides", DECIDES),
+                           ("## Where routing fails", FAILS), ("## Conclusion", CONCLUSION)])  # fmt: skip
+    assert [f for f in fired(split, "section-balance") if "x the median" in f.message] == []

@@ -61,7 +61,7 @@ def post(sections: int) -> str:
     found word for word in the source (each starts with a link)."""
     parts = ["# Scaling the checks\n", "This post argues that the checks should scale.\n"]
     for i in range(sections):
-        long_sentence = " ".join(["word"] * 40)
+        long_sentence = " ".join(["word"] * 50)  # over the long-sentence limit
         parts += [
             f"## Part {i}\n",
             f"Part {i} says one thing. {long_sentence}.\n",

@@ -340,8 +340,12 @@ class DraftsScreen(Screen[None]):
         from app.writing.checks import check
         from app.writing.critique import model_findings
         from app.writing.outline import parse_outline
+        from app.writing.severity import apply
 
-        findings = check(text) + (model_findings(critique, text) if critique else [])
+        # The config's severities apply here too (a draft in the database has no folder for
+        # a project file to sit in).
+        findings = apply(check(text), self.ctx.settings.drafts.severity)
+        findings += model_findings(critique, text) if critique else []
         sections, words = parse_outline(text), count_words(text)
         self.app.call_from_thread(self._show_analysis, sections, findings, words, generation)
 
