@@ -24,6 +24,21 @@ from storage.ids import new_id, now_iso
 TITLE_MAX_CHARS = 120
 # Streaming critiques are flushed every half second; one untouched this long has no writer.
 STALE_CRITIQUE_AFTER = timedelta(minutes=2)
+# Autosaves within this many seconds of the version they would start are folded into it.
+COALESCE_S = 300.0
+AUTOSAVE = "autosave"
+SEALED_AUTOSAVE = "autosave · critiqued"
+
+
+def _age_s(stamp: str) -> float:
+    """Seconds since a stored UTC timestamp (a stamp that cannot be read counts as old)."""
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return float("inf")
+    return (datetime.now(UTC) - then).total_seconds()
+
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _H1 = re.compile(r"^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 
@@ -119,7 +134,7 @@ class DraftsRepo(StoreBase):
         return [Draft.from_row(r) for r in rows]
 
     def save_draft(
-        self, draft_id: str, body: str, *, title: str | None = None, note: str = "autosave"
+        self, draft_id: str, body: str, *, title: str | None = None, note: str = AUTOSAVE
     ) -> DraftVersion | None:
         """Write `body`; the new version when the text changed since the last one, else None.
 
@@ -141,7 +156,48 @@ class DraftsRepo(StoreBase):
                         (new_title, now_iso(), draft_id),
                     )
                 return None
+            if note == AUTOSAVE and current.current_version_id is not None:
+                folded = self._fold_into(current.current_version_id, draft_id, body, new_title)
+                if folded is not None:
+                    return folded
             return self._record(draft_id, body, new_title, note)
+
+    def _fold_into(
+        self, version_id: str, draft_id: str, body: str, title: str
+    ) -> DraftVersion | None:
+        """Autosaves a few minutes apart are one version: the newest text replaces the
+        current version's when that one is itself a recent autosave (and no critique judged
+        it). The text is still written at every save, so the crash window stays 2 s; a
+        version is cut by anything else (an accept, a restore, an outline, an outside edit,
+        a critique) and once the current one is COALESCE_S old. None when it cannot fold."""
+        row = self.conn.execute(
+            "SELECT note, created_at FROM draft_versions WHERE id = ?", (version_id,)
+        ).fetchone()
+        if row is None or row[0] != AUTOSAVE or _age_s(row[1]) > COALESCE_S:
+            return None
+        judged = self.conn.execute(
+            "SELECT 1 FROM draft_critiques WHERE version_id = ? LIMIT 1", (version_id,)
+        ).fetchone()
+        if judged:
+            return None
+        now, words = now_iso(), count_words(body)
+        self.conn.execute(
+            "UPDATE draft_versions SET body = ?, words = ? WHERE id = ?", (body, words, version_id)
+        )
+        self.conn.execute(
+            "UPDATE drafts SET body = ?, title = ?, words = ?, updated_at = ? WHERE id = ?",
+            (body, title, words, now, draft_id),
+        )
+        return DraftVersion(version_id, draft_id, body, words, row[1], AUTOSAVE)
+
+    def seal_version(self, version_id: str) -> None:
+        """Keep a version's text as it is: later autosaves start a new one (a critique is
+        about to judge it)."""
+        with self._write():
+            self.conn.execute(
+                "UPDATE draft_versions SET note = ? WHERE id = ? AND note = ?",
+                (SEALED_AUTOSAVE, version_id, AUTOSAVE),
+            )
 
     def update_draft_meta(
         self,

@@ -292,3 +292,39 @@ def test_a_few_drafts_are_not_crowded_out_by_many_messages(store: Store) -> None
     assert len(hits) == 50
     assert [h.draft_id for h in hits if h.kind == "draft"] == [draft.id]
     assert len(store.search("router", limit=1)) == 1
+
+
+def test_autosaves_minutes_apart_are_one_version_and_other_saves_cut_one(store: Store) -> None:
+    draft = store.create_draft(body=POST)
+    first = store.save_draft(draft.id, POST + "a\n")
+    second = store.save_draft(draft.id, POST + "ab\n")
+    assert first is not None and second is not None and second.id == first.id
+    versions = store.list_versions(draft.id)
+    assert [v.body for v in versions] == [POST + "ab\n", POST]  # one autosave version, newest text
+    current = store.get_draft(draft.id)
+    assert current is not None and current.body == POST + "ab\n"  # written at once all the same
+    # Anything but an autosave cuts a version, and the next autosave starts another.
+    edited = store.save_draft(draft.id, POST + "abc\n", note="from $EDITOR")
+    after = store.save_draft(draft.id, POST + "abcd\n")
+    assert edited is not None and after is not None and len({first.id, edited.id, after.id}) == 3
+
+
+def test_an_old_or_critiqued_autosave_is_never_folded_into(store: Store) -> None:
+    draft = store.create_draft(body=POST)
+    old = store.save_draft(draft.id, POST + "1\n")
+    assert old is not None
+    store.conn.execute(
+        "UPDATE draft_versions SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?", (old.id,)
+    )
+    later = store.save_draft(draft.id, POST + "2\n")
+    assert later is not None and later.id != old.id  # the 5 minutes are up
+    store.seal_version(later.id)  # a critique is about to judge it
+    sealed = store.get_version(later.id)
+    assert sealed is not None and sealed.body == POST + "2\n" and sealed.note != "autosave"
+    fresh = store.save_draft(draft.id, POST + "3\n")
+    assert fresh is not None and fresh.id != later.id
+    store.add_critique(draft.id, fresh.id, route="fast", model="smol")
+    judged = store.save_draft(draft.id, POST + "4\n")
+    assert judged is not None and judged.id != fresh.id
+    kept = store.get_version(fresh.id)
+    assert kept is not None and kept.body == POST + "3\n"  # the text the critique read

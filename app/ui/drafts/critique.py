@@ -93,6 +93,9 @@ class CritiqueController:
         draft = self.store.get_draft(screen.draft_id) if screen.draft_id else None
         if draft is None:
             return
+        if draft.current_version_id is not None:
+            # The critique is stored with this version: keep its text as judged.
+            self.store.seal_version(draft.current_version_id)
         self.critiquing = True
         self.proposed = None
         screen.refresh_bindings()
