@@ -25,7 +25,13 @@ from app.backend.registry import Engines
 from app.backend.retry import RouteFailed
 from app.backend.usage import answer_cost
 from app.config import RouteConfig, Settings, context_window
-from app.context_fit import TOKENS_PER_MESSAGE, PromptTooLong, fit_context, trim_note
+from app.context_fit import (
+    TOKENS_PER_MESSAGE,
+    PromptTooLong,
+    fit_context,
+    message_tokens,
+    trim_note,
+)
 from app.prompt_text import repair_text
 from app.router import RouteDecision, Router
 from app.router.cascade import split_weak_note, weak_reasons, with_weak_note
@@ -49,6 +55,9 @@ FALLBACK_ROUTE = "fast"
 ESCALATE_ROUTE = "deep"
 # Tokens of the line that introduces a summary of left-out turns (app/context_summary.py).
 SUMMARY_HEADER = 30
+# Every serving engine aha meets holds at least this many tokens: a context under it never
+# asks a server for its window.
+ASSUMED_WINDOW = 2048
 
 
 class ChatService:
@@ -205,6 +214,7 @@ class ChatService:
             return turn
         # Fitted now, before the badge is drawn, so the badge can say what was left out.
         try:
+            await self._learn_window(turn)
             self._fit(turn)
         except PromptTooLong as exc:
             if not await self._reroute_too_long(turn, str(exc)):
@@ -214,7 +224,7 @@ class ChatService:
                     assistant.id, MessageStatus.ERROR, prefix, error=line
                 )
                 return turn
-        if turn.dropped and self.settings.context.overflow == "summarise":
+        if turn.dropped and turn.room_for_summary:
             await self._summarise_dropped(turn)
         return turn
 
@@ -229,7 +239,7 @@ class ChatService:
         fast_config = self.engines.config(FALLBACK_ROUTE)
         fast = self.engines.get(FALLBACK_ROUTE)
         count = len(turn.dropped)
-        window = context_window(fast_config) or fast_config.n_ctx
+        window = self.window_of(FALLBACK_ROUTE) or fast_config.n_ctx
         try:
             text = await summarise(
                 fast, turn.dropped, window, fast_config.max_tokens,
@@ -284,10 +294,21 @@ class ChatService:
         self.store.update_route(turn.assistant.id, turn.route, model, turn.note)
         turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
         try:
+            await self._learn_window(turn)
             self._fit(turn)
         except PromptTooLong:
             return False
         return True
+
+    async def _learn_window(self, turn: Turn) -> None:
+        """Ask the route's server for its window (once) when the context may not fit the
+        smallest window any engine runs with; a short prompt skips the round trip."""
+        learn = getattr(turn.engine, "learn_window_blocking", None)
+        if learn is None or self.window_of(turn.route) is not None:
+            return
+        if sum(message_tokens(m) for m in self.context_for(turn)) <= ASSUMED_WINDOW:
+            return
+        await asyncio.to_thread(learn)
 
     def _fit(self, turn: Turn) -> None:
         """Fit the context to the route's window now; the badge note and the row say how
@@ -517,16 +538,17 @@ class ChatService:
             return messages
         keep_last = 3 if turn.prefix else 1  # a continuation sends the prompt, prefix, request
         fitted = fit_context(messages, window, config.max_tokens, turn.route, keep_last)
+        turn.room_for_summary = False
         if fitted.dropped and self.settings.context.overflow == "summarise":
             # Room for the summary that will stand in for what is left out.
             room = self.settings.context.summary_tokens + TOKENS_PER_MESSAGE + SUMMARY_HEADER
-            if window - room > 0:
-                try:
-                    fitted = fit_context(
-                        messages, window - room, config.max_tokens, turn.route, keep_last
-                    )
-                except PromptTooLong:
-                    pass  # the prompt fits only without that room: trimmed, not summarised
+            try:
+                fitted = fit_context(
+                    messages, window, config.max_tokens, turn.route, keep_last, extra=room
+                )
+                turn.room_for_summary = True
+            except PromptTooLong:
+                pass  # the prompt fits only without that room: trimmed, not summarised
         kept = {id(m) for m in fitted.messages}
         turn.dropped = [m for m in messages if id(m) not in kept]
         if fitted.dropped:
@@ -542,6 +564,9 @@ class ChatService:
         config = self.engines.config(turn.route) if turn.route in self.engines.names else None
         messages = turn.context
         if messages is None or turn.context_route != turn.route:  # a fallback changed route
+            # A summary made for the first route's window is not sent on this one: its row
+            # would say a step happened that did not.
+            self.store.delete_context_summary(turn.assistant.id)
             try:
                 messages = self._fitted_context(turn, config)
             except PromptTooLong as exc:

@@ -49,12 +49,18 @@ def answer_reserve(window: int, max_tokens: int) -> int:
 
 
 def fit_context(
-    messages: Sequence[ChatMessage], window: int, max_tokens: int, route: str, keep_last: int = 1
+    messages: Sequence[ChatMessage],
+    window: int,
+    max_tokens: int,
+    route: str,
+    keep_last: int = 1,
+    extra: int = 0,
 ) -> Fitted:
     """`messages` (system first, newest last), with the oldest middle messages dropped until
-    the estimate fits `window` less the answer's reserve. `keep_last` newest messages always
-    stay (a continuation sends two); if they alone do not fit, `PromptTooLong`."""
-    budget = window - answer_reserve(window, max_tokens)
+    the estimate fits `window` less the answer's reserve and `extra` tokens kept free (for a
+    summary of what was dropped). `keep_last` newest messages always stay (a continuation
+    sends two); if they alone do not fit, `PromptTooLong`."""
+    budget = window - answer_reserve(window, max_tokens) - extra
     items = list(messages)
     head = items[:1] if items and items[0].get("role") == "system" else []
     body = items[len(head) :]

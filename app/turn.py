@@ -48,6 +48,8 @@ class Turn:
     # The branch's oldest messages the fit left out (summarised in their place when
     # `[context] overflow` is "summarise").
     dropped: list[ChatMessage] = field(default_factory=list)
+    # Whether the fit left room for a summary of `dropped` (overflow "summarise" only).
+    room_for_summary: bool = False
 
 
 @dataclass(frozen=True, slots=True)

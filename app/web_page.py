@@ -13,9 +13,10 @@ this module only when a page or an HTML file is attached.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from app.attachments import MAX_BYTES, Attachment, AttachmentError, from_bytes
 
@@ -79,9 +80,33 @@ def _media_type(content_type: str) -> tuple[str, str | None]:
 
 
 def _check_scheme(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises here, not in the middle of the fetch
+    except ValueError:
+        raise AttachmentError(f"{shown_url(url)}: not a valid address") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise AttachmentError(f"{url}: only http:// and https:// addresses can be attached")
+        raise AttachmentError(
+            f"{shown_url(url)}: only http:// and https:// addresses can be attached"
+        )
+
+
+_SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|sig|signature|auth|session)")
+
+
+def shown_url(url: str) -> str:
+    """The address as it is named to the model, on stderr and in exports: no user or password,
+    and the values of query parameters that look like credentials replaced."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("@")[-1]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = "&".join(
+        f"{key}=***" if _SECRET_PARAM.search(key) else f"{key}={value}" if sep else key
+        for key, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def fetch_page(url: str, limits: Limits | None = None) -> Attachment:
@@ -90,6 +115,7 @@ def fetch_page(url: str, limits: Limits | None = None) -> Attachment:
 
     limits = limits or Limits()
     _check_scheme(url)
+    where = shown_url(url)  # how the address is named: never with its credentials
     deadline = time.monotonic() + limits.timeout_s
     timeout = httpx.Timeout(limits.timeout_s)
     headers = {"User-Agent": "aha (a terminal assistant; one page for one prompt)"}
@@ -104,7 +130,7 @@ def fetch_page(url: str, limits: Limits | None = None) -> Attachment:
                 if response.status_code >= 400:
                     reason = response.reason_phrase or "error"
                     raise AttachmentError(
-                        f"{url}: the server answered {response.status_code} {reason}"
+                        f"{where}: the server answered {response.status_code} {reason}"
                     )
                 media, charset = _media_type(response.headers.get("content-type", ""))
                 declared = response.headers.get("content-length", "")
@@ -122,20 +148,20 @@ def fetch_page(url: str, limits: Limits | None = None) -> Attachment:
     except AttachmentError:
         raise
     except httpx.TooManyRedirects:
-        raise AttachmentError(f"{url}: more than {limits.max_redirects} redirects") from None
+        raise AttachmentError(f"{where}: more than {limits.max_redirects} redirects") from None
     except httpx.TimeoutException:
-        raise AttachmentError(f"{url}: no answer within {limits.timeout_s:g} s") from None
+        raise AttachmentError(f"{where}: no answer within {limits.timeout_s:g} s") from None
     except httpx.ConnectError as exc:
-        raise AttachmentError(f"{url}: cannot connect ({_reason(exc)})") from None
+        raise AttachmentError(f"{where}: cannot connect ({_reason(exc)})") from None
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-        raise AttachmentError(f"{url}: the fetch failed ({_reason(exc)})") from None
+        raise AttachmentError(f"{where}: the fetch failed ({_reason(exc)})") from None
     return _read_body(url, final_url, hops, media, charset, bytes(body))
 
 
 def _read_body(
     url: str, final_url: str, hops: int, media: str, charset: str | None, body: bytes
 ) -> Attachment:
-    name = final_url if final_url != url else url
+    name = where = shown_url(final_url)
     if media in HTML_TYPES or (
         not media and body.lstrip()[:15].lower().startswith(b"<!doctype html")
     ):
@@ -150,7 +176,7 @@ def _read_body(
             body = decode_text(body, name, charset).encode("utf-8")
         attachment = from_bytes(name, kind, body)
     else:
-        raise AttachmentError(f"{url}: a {media or 'untyped'} page, not text, HTML or a PDF")
+        raise AttachmentError(f"{where}: a {media or 'untyped'} page, not text, HTML or a PDF")
     if hops:
         moved = f"after {hops} redirect{'s' if hops != 1 else ''}"
         note = f"{attachment.note}, {moved}" if attachment.note else moved
@@ -159,8 +185,9 @@ def _read_body(
 
 
 def _too_big(url: str, limits: Limits) -> AttachmentError:
+    where = shown_url(url)
     return AttachmentError(
-        f"{url}: the page is over {limits.max_bytes / 2**20:g} MB; not attached"
+        f"{where}: the page is over {limits.max_bytes / 2**20:g} MB; not attached"
         f" (save the part you need and attach it with -f; files may be up to"
         f" {MAX_BYTES // 2**20} MB)"
     )

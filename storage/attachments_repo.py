@@ -140,3 +140,7 @@ class AttachmentsRepo(StoreBase):
             (answer_id,),
         ).fetchone()
         return (int(row[0]), str(row[1]), str(row[2] or "")) if row else None
+
+    def delete_context_summary(self, answer_id: str) -> None:
+        with self._write():
+            self.conn.execute("DELETE FROM context_summaries WHERE answer_id = ?", (answer_id,))

@@ -462,7 +462,8 @@ def m009_attachments(db: Database) -> None:
 def m010_context_summaries(db: Database) -> None:
     """Summaries written when a branch outgrew its route's window and `[context] overflow`
     is "summarise": the fast model's summary of the oldest turns, sent in their place. Kept
-    on the answer it was made for, so the step is visible and exported, never silent."""
+    on the answer it was made for, so the step is on record (the badge names it, and
+    `aha ask --json` shows the summary), never silent."""
     db["context_summaries"].create(
         {
             "answer_id": str,

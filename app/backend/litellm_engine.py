@@ -105,6 +105,7 @@ class LiteLLMEngine:
         # The window the server (or litellm's model table) gave for the model, when the
         # route does not set `context_window`; the chat service fits the context to it.
         self.served_window: int | None = None
+        self._window_checked = False
         # One OpenAI client per event loop (an HTTP connection pool belongs to its loop).
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -149,19 +150,27 @@ class LiteLLMEngine:
             self._resolved_model = f"{provider if model else 'openai'}/{listing.models[0]}"
         else:
             self._resolved_model = self.config.model
-        if self.config.context_window is None:
-            self.served_window = self._served_window(listing)
+        if listing is not None and self.config.context_window is None:
+            self.served_window = listing.windows.get(self.model_label)  # known for free
+            self._window_checked = True
         where = self.config.api_base or provider
         return Availability(True, f"{self.model_label} at {where}")
 
-    def _served_window(self, listing: ModelListing | None) -> int | None:
+    def learn_window_blocking(self) -> int | None:
         """The model's window as its server says it (vLLM lists `max_model_len`), or as
         litellm's bundled model table knows it for a provider's model; None when neither
-        says. Only asked when the route's `context_window` is not set."""
-        model = self.model_label
+        says. Asked once (blocking: call it in a thread), and only by a turn whose context
+        might not fit, so a short prompt never pays the extra round trip."""
+        if self.config.context_window is not None:
+            return self.config.context_window
+        if not self._window_checked:
+            self.served_window = self._served_window()
+            self._window_checked = True
+        return self.served_window
+
+    def _served_window(self) -> int | None:
         if self.config.api_base:
-            listing = listing or fetch_models(self.config.api_base, self._api_key())
-            return listing.windows.get(model)
+            return fetch_models(self.config.api_base, self._api_key()).windows.get(self.model_label)
         try:
             info = import_litellm().get_model_info(self._resolved_model or "")
         except Exception:  # an unknown model: litellm raises, and the window stays unknown
@@ -173,6 +182,8 @@ class LiteLLMEngine:
         """The route's server or model choice changed: check again before the next prompt."""
         self._available = None
         self._resolved_model = None
+        self._window_checked = False
+        self.served_window = None
 
     async def check(self) -> Availability:
         """Whether the route answers. A success is trusted for AVAILABLE_FOR_S: probing the

@@ -183,7 +183,7 @@ def _record(service: ChatService, turn: Turn, answer: Message) -> dict[str, obje
     """The stored record `--json` prints: session, prompt, the final answer, the decision.
     Each mode adds its own fields (checks, agreement, critique, deadline) to it."""
     session = service.store.get_session(turn.session_id)
-    return {
+    record: dict[str, object] = {
         "session": {"id": turn.session_id, "title": session.title if session else ""},
         "prompt": turn.user.to_dict(),
         "answer": answer.to_dict(),
@@ -195,6 +195,11 @@ def _record(service: ChatService, turn: Turn, answer: Message) -> dict[str, obje
             for a in service.store.attachments_of(turn.user.id)
         ],
     }
+    summary = service.store.context_summary_of(answer.id)
+    if summary is not None:  # the oldest turns did not fit and were summarised
+        count, text, model = summary
+        record["context_summary"] = {"messages": count, "text": text, "model": model}
+    return record
 
 
 def _wants_check(service: ChatService, args: argparse.Namespace, answer: Message) -> bool:
@@ -386,7 +391,9 @@ def _attach(prompt: str, args: argparse.Namespace) -> list[Attachment] | None:
                 raise AttachmentError("stdin: cannot be both the prompt and an attachment (-f -)")
             if sys.stdin is None or sys.stdin.isatty():
                 raise AttachmentError("stdin: -f - attaches what is piped in, and nothing is")
-            stdin = sys.stdin.buffer.read()
+            from app.attachments import MAX_BYTES
+
+            stdin = sys.stdin.buffer.read(MAX_BYTES + 1)  # one byte over says "too big"
         attachments = []
         for what, value in getattr(args, "attach", None) or []:
             if what == "url":

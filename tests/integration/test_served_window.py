@@ -11,12 +11,29 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_context_summary import seed_long_session
+from storage import MessageStatus, RouteRecord, Store
 from tests.servers.fake_openai import FakeOpenAI, models_listing, ok
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def seed_long_session(home: Path) -> str:
+    """Six turns of about 700 tokens each: past the 2,048 tokens under which no server is
+    asked for its window, and far past the 600 this one lists."""
+    store = Store.open(home / "aha.db")
+    try:
+        session = store.create_session()
+        parent = None
+        for i in range(6):
+            user = store.add_user_message(session.id, parent, f"Run {i}: " + "loss fell " * 130)
+            answer = store.start_assistant(session.id, user.id, RouteRecord("deep", "fake-deep"))
+            store.finish_assistant(answer.id, MessageStatus.COMPLETE, f"Noted run {i}. " * 100)
+            parent = answer.id
+        return session.id
+    finally:
+        store.close()
 
 
 def ask(home: Path, deep: FakeOpenAI, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +57,11 @@ def test_the_servers_window_bounds_what_is_sent(aha_home: Path) -> None:
     with FakeOpenAI(model="fake-deep") as deep:
         deep.list_models(models_listing("fake-deep", max_model_len=600))
         deep.script(then=ok("Fine."))
-        too_big = ask(aha_home, deep, "Summarise: " + "tokens and more tokens " * 200)
+        short = ask(aha_home, deep, "Hi there.")
+        assert short.returncode == 0, short.stderr
+        assert "/v1/models" not in [path for _, path, _ in deep.seen]  # no round trip for it
+        deep.script(then=ok("Fine."))
+        too_big = ask(aha_home, deep, "Summarise: " + "tokens and more tokens " * 400)
         assert too_big.returncode == 1
         assert "more than the deep route's 600-token window" in too_big.stderr
         assert deep.requests == [] and "Traceback" not in too_big.stderr
@@ -50,4 +71,6 @@ def test_the_servers_window_bounds_what_is_sent(aha_home: Path) -> None:
         assert "left out the" in done.stderr and "600-token window" in done.stderr
         (request,) = deep.requests
     sent = sum(len(str(m["content"])) for m in request.messages)
+    # Each long prompt (its own process) asked the server once.
+    assert [path for _, path, _ in deep.seen].count("/v1/models") == 2
     assert sent < 600 * 3.5 and request.messages[-1]["content"] == "What next?"

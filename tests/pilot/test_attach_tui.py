@@ -31,6 +31,7 @@ def fast(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
     (project / "notes.md").write_text("# Run 7\nloss spiked at step 300\n")
     (project / "blob.bin").write_bytes(b"\0\1\2")
     (project / "thesis.txt").write_text("word " * 9000)
+    (project / "plan.md").write_text("next: lower the peak LR\n")
     monkeypatch.chdir(project)
     with scripted_fast_route(monkeypatch, "fast-scripted") as server:
         monkeypatch.setenv("AHA_ROUTES__FAST__CONTEXT_WINDOW", "2048")  # what the meter weighs
@@ -92,17 +93,24 @@ async def test_a_file_attached_with_at_goes_before_the_question(
         await wait_for(pilot, lambda: any("binary" in n.message for n in app._notifications))
         assert tray.items == []
 
+        # A file waiting for the next prompt is set aside while a prompt is edited.
+        await pilot.press("ctrl+t")
+        await pick(pilot, app, "plan")
+        await wait_for(pilot, lambda: [a.name for a in tray.items] == ["plan.md"])
+
         # Editing keeps the attachment; ^r removes it, and the new branch goes without it.
         await pilot.press("escape")  # select the last answer
         await pilot.press("up")
         assert isinstance(app.focused, UserMessage)
         await pilot.press("e")
-        await wait_for(pilot, lambda: len(tray.items) == 1)
+        await wait_for(pilot, lambda: [a.name for a in tray.items] == ["notes.md"])
         await pilot.press("ctrl+r")
         assert tray.items == []
         box.clear()
         await send(pilot, app, "Only this.")
         assert "loss spiked" not in fast.requests[-1].messages[-1]["content"]
+        assert "lower the peak" not in fast.requests[-1].messages[-1]["content"]
+        assert [a.name for a in tray.items] == ["plan.md"]  # waiting again, nothing lost
         session_id = screen.session_id
         assert session_id is not None
         users = [m for m in app.store.messages(session_id) if m.role == "user"]

@@ -99,7 +99,7 @@ class PageServer:
 
             def do_GET(self) -> None:
                 server.requests.append(self.path)
-                path = self.path
+                path = self.path.split("?", 1)[0]
                 if path == "/article":
                     self.send(200, ARTICLE.encode(), "text/html; charset=utf-8")
                 elif path.startswith("/hop/"):

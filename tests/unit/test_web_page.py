@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.attachments import AttachmentError, read_attachment, with_attachments
-from app.web_page import Limits, fetch_all, fetch_page
+from app.web_page import Limits, fetch_all, fetch_page, shown_url
 from tests.servers.pages import PageServer
 from tests.unit.test_attachments import write_pdf
 
@@ -79,3 +79,14 @@ def test_an_html_file_is_read_like_a_page(tmp_path: Path) -> None:
     page.write_text(ARTICLE)
     a = read_attachment(page, cwd=tmp_path)
     assert a.kind == "html" and "embedding table" in a.text and "tracking" not in a.text
+
+
+def test_an_address_is_named_without_its_credentials(pages: PageServer) -> None:
+    assert shown_url("https://me:hunter2@example.com/a?token=abc&page=2") == (
+        "https://example.com/a?token=***&page=2"
+    )
+    secret = pages.url("/article").replace("http://", "http://me:hunter2@") + "?api_key=s3"
+    a = fetch_page(secret)
+    assert "hunter2" not in a.name and "s3" not in a.name and a.name.endswith("api_key=***")
+    with pytest.raises(AttachmentError, match="not a valid address"):
+        fetch_page("http://[::1/x")

@@ -22,6 +22,8 @@ class AttachController:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
         self.store = screen.store
+        self.loading = 0  # attachments still being read (a PDF or a page takes a moment)
+        self._before_edit: list[AttachmentLike] | None = None  # the tray an edit set aside
 
     @property
     def tray(self) -> AttachmentTray:
@@ -38,6 +40,7 @@ class AttachController:
                     self.screen.prompt_box.insert_at_sign()
                 self.screen.prompt_box.focus()
                 return
+            self.loading += 1
             self.screen.run_worker(
                 lambda: self._load(source), thread=True, group="attach", exit_on_error=False
             )
@@ -51,24 +54,34 @@ class AttachController:
         try:
             attachment = load(source, self.store, Path.cwd())
         except AttachmentError as exc:
+            self.screen.app.call_from_thread(self._failed, one_line(str(exc), 300))
+            return
+        except Exception as exc:  # a reader's own bug must not kill the app, nor hide
             self.screen.app.call_from_thread(
-                self.screen.notify, one_line(str(exc), 300), title="Not attached", severity="error"
+                self._failed, f"{source.label}: could not be read ({type(exc).__name__})"
             )
             return
         self.screen.app.call_from_thread(self._add, attachment)
 
+    def _failed(self, line: str) -> None:
+        self.loading -= 1
+        # markup=False: names and errors are the user's and the page's text, not markup.
+        self.screen.notify(line, title="Not attached", severity="error", markup=False)
+
     def _add(self, attachment: AttachmentLike) -> None:
+        self.loading -= 1
         if self.tray.add(attachment):
-            self.screen.notify(f"Attached {chip_text(attachment)}", timeout=3)
+            self.screen.notify(f"Attached {chip_text(attachment)}", timeout=3, markup=False)
         else:
-            self.screen.notify(f"{one_line(attachment.name, 80)} is attached already", timeout=3)
+            name = one_line(attachment.name, 80)
+            self.screen.notify(f"{name} is attached already", timeout=3, markup=False)
         self.screen.refresh_bindings()
         self.screen.meter.schedule()
 
     def remove_last(self) -> None:
         removed = self.tray.remove_last()
         if removed is not None:
-            self.screen.notify(f"Removed {one_line(removed.name, 80)}", timeout=3)
+            self.screen.notify(f"Removed {one_line(removed.name, 80)}", timeout=3, markup=False)
         self.screen.refresh_bindings()
         self.screen.meter.schedule()
 
@@ -89,13 +102,18 @@ class AttachController:
         self.screen.meter.schedule()
 
     def keep_for_edit(self, prompt_id: str) -> None:
-        """Editing a prompt keeps its attachments (^r removes them one by one)."""
+        """Editing a prompt keeps its attachments (^r removes them one by one); what was
+        waiting for a new prompt is set aside until the edit ends."""
+        if self._before_edit is None:
+            self._before_edit = self.tray.items
         self.tray.set_items(self.store.attachments_of(prompt_id))
         self.screen.refresh_bindings()
         self.screen.meter.schedule()
 
-    def clear(self) -> None:
-        self.tray.set_items([])
+    def end_edit(self) -> None:
+        """The edit was sent or abandoned: what waited before it waits again."""
+        self.tray.set_items(self._before_edit or [])
+        self._before_edit = None
         self.screen.refresh_bindings()
         self.screen.meter.schedule()
 

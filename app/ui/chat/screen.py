@@ -292,7 +292,7 @@ class MainScreen(Screen[None]):
     def _stop_editing(self) -> None:
         if self.editing is not None:
             self.editing = None
-            self.attaching.clear()  # the edited prompt's attachments stay on the original
+            self.attaching.end_edit()  # the edited prompt's attachments stay on the original
             self.meter.schedule()
             self.prompt_box.border_title = None
             self.refresh_bindings()
@@ -314,6 +314,9 @@ class MainScreen(Screen[None]):
     async def prompt_submitted(self, event: PromptInput.Submitted) -> None:
         if self.busy():
             return  # the text stays in the box: nothing typed is lost
+        if self.attaching.loading:
+            self.notify("Still reading an attachment: send again in a moment.", timeout=4)
+            return  # the text stays, and the file joins this prompt once read
         event.prompt_input.clear()
         attachments = self.attaching.take()
         parent: str | None | _ActiveLeaf = ACTIVE_LEAF
