@@ -125,7 +125,8 @@ class MainScreen(Screen[None]):
             await self.conversation.show_thread([])
             self.refresh_sessions()
         self.show_modes()
-        self.meter.update()  # at once: the first frame shows the meter filled in
+        # Right after the first frame (the router and a thread read stay off it).
+        self.call_after_refresh(self.meter.update)
         self.prompt_box.focus()
 
     def remember_open_session(self) -> None:
