@@ -183,6 +183,9 @@ class Settings(BaseSettings):
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
     drafts: DraftsConfig = Field(default_factory=DraftsConfig)
+    # Binding id -> key(s), e.g. "prompt.attach" = "ctrl+a"; checked when the TUI starts
+    # (app/ui/keymap.py), since only the TUI knows its bindings.
+    keymap: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("routes", mode="before")
     @classmethod
@@ -234,11 +237,25 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
             if line.startswith("["):
                 current = line.replace(" ", "")
                 continue
-            if current == header and line.split("=", 1)[0].strip() == key:
+            if current == header and line.split("=", 1)[0].strip().strip("\"'") == key:
                 return number
         if header is not None and header in (ln.replace(" ", "") for ln in lines):
             return [ln.replace(" ", "") for ln in lines].index(header) + 1
     return None
+
+
+def config_place(loc: tuple[int | str, ...], path: Path | None = None) -> str:
+    """Where a setting is written, for an error about it: "FILE, line N", the file alone,
+    or "environment" when the file does not set it."""
+    path = path or paths.config_path()
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    line = _line_of(text, loc) if text else None
+    if line is None and text and not any(f"{loc[-1]}" in ln for ln in text.splitlines()):
+        return "environment"
+    return f"{path}, line {line}" if line else (str(path) if text else "environment")
 
 
 def load_settings(path: Path | None = None) -> Settings:

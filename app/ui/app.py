@@ -68,6 +68,8 @@ class AhaApp(App[None]):
     ) -> None:
         super().__init__()
         self.settings = settings
+        if settings.keymap:
+            self.set_keymap(dict(settings.keymap))  # [keymap]: binding ids to the user's keys
         # `aha draft open ID` starts on the drafts screen; ctrl+d comes back to the last draft.
         self.initial_draft = initial_draft
         # `aha brainstorm "problem"` starts on a new brainstorm (a session id).
@@ -296,6 +298,18 @@ def run_tui(
     initial_draft: str | None = None,
     initial_brainstorm: str | None = None,
 ) -> int:
+    if settings.keymap:  # a typo in [keymap] is one line, not a key that silently does nothing
+        import sys
+
+        from app.config import config_place
+        from app.ui.keymap import keymap_problem
+
+        problem = keymap_problem(settings.keymap)
+        if problem is not None:
+            binding_id, why = problem
+            place = config_place(("keymap", binding_id))
+            print(f"aha: config error: {place}: keymap.{binding_id}: {why}", file=sys.stderr)
+            return 2
     # Opened once before the first frame: a locked, damaged, newer or unwritable database is
     # one line on the terminal (StorageError, printed by the command line), not a crash screen.
     Store.open(paths.database_path()).close()
