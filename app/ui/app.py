@@ -90,6 +90,11 @@ class AhaApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Keys and their ids",
+            "Every key aha binds, with the id [keymap] remaps it by",
+            self.action_show_keymap,
+        )
         if isinstance(screen, DraftsScreen):
             yield from draft_commands(screen)
             yield SystemCommand(
@@ -212,6 +217,9 @@ class AhaApp(App[None]):
             return isinstance(self.screen, DraftsScreen)
         return True
 
+    def action_show_keymap(self) -> None:
+        self.push_screen(_keys_screen(dict(self.settings.keymap)))
+
     def action_open_drafts(self) -> None:
         if isinstance(self.screen, MainScreen):
             self.open_draft(self.context.last_draft_id)
@@ -290,6 +298,12 @@ class AhaApp(App[None]):
         context: AhaContext | None = getattr(self, "context", None)
         if context is not None:
             context.store.close()
+
+
+def _keys_screen(keymap: dict[str, str]) -> Screen[None]:
+    from app.ui.keys_screen import KeysScreen
+
+    return KeysScreen(keymap)
 
 
 def run_tui(

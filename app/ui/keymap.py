@@ -43,18 +43,23 @@ def _subclasses(cls: type) -> Iterator[type]:
         yield from _subclasses(sub)
 
 
-def binding_ids() -> dict[str, str]:
-    """Every binding id aha declares, with its default key."""
+def bindings() -> dict[str, Binding]:
+    """Every binding aha declares that has an id, by id, as declared (default keys)."""
     for name in UI_MODULES:
         importlib.import_module(name)
-    found: dict[str, str] = {}
+    found: dict[str, Binding] = {}
     for cls in _subclasses(DOMNode):
         if not cls.__module__.startswith(("app.", "widgets.")):
             continue
         for binding in cls.__dict__.get("BINDINGS", []):
             if isinstance(binding, Binding) and binding.id:
-                found.setdefault(binding.id, binding.key)
+                found.setdefault(binding.id, binding)
     return found
+
+
+def binding_ids() -> dict[str, str]:
+    """Every binding id aha declares, with its default key."""
+    return {binding_id: b.key for binding_id, b in bindings().items()}
 
 
 def key_problem(key: str) -> str | None:

@@ -64,3 +64,24 @@ def test_a_bad_keymap_is_one_line_naming_the_line(home: Path, table: str, expect
     assert done.returncode == 2
     assert done.stderr.startswith(f"aha: config error: {config}, line 5: ")
     assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_the_keys_list_shows_each_binding_with_its_id(home: Path) -> None:
+    from textual.widgets import DataTable
+
+    from app.ui.keys_screen import KeysScreen
+
+    (home / "config.toml").write_text('[keymap]\n"prompt.attach" = "f9"\n')
+    app = AhaApp(load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.focused, PromptInput), timeout=10)
+        app.action_show_keymap()
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), timeout=5)
+        await wait_for(
+            pilot, lambda: any(t.row_count for t in app.screen.query(DataTable)), timeout=5
+        )
+        table = app.screen.query_one(DataTable)
+        rows = {table.get_row_at(i)[2]: table.get_row_at(i)[0] for i in range(table.row_count)}
+        assert rows["prompt.attach"] == "f9" and rows["session.new"] == "ctrl+n"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, KeysScreen), timeout=5)
