@@ -115,3 +115,25 @@ async def test_a_file_attached_with_at_goes_before_the_question(
         assert session_id is not None
         users = [m for m in app.store.messages(session_id) if m.role == "user"]
         assert [len(app.store.attachments_of(m.id)) for m in users] == [1, 0]
+
+
+async def test_the_meter_learns_the_deep_servers_window(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deep route without `context_window`: the meter asks its server in the background
+    and then weighs the prompt against the window the server lists."""
+    from tests.servers.fake_openai import models_listing
+
+    with FakeOpenAI(model="deep-listed") as deep:
+        deep.list_models(models_listing("deep-listed", max_model_len=8192))
+        monkeypatch.setenv("AHA_ROUTES__DEEP__API_BASE", deep.api_base)
+        monkeypatch.setenv("AHA_ROUTES__DEEP__MODEL", "openai/deep-listed")
+        monkeypatch.setenv("AHA_ROUTES__DEEP__MAX_TOKENS", "1024")
+        app = AhaApp(load_settings())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = main_screen(app)
+            box = screen.query_one(PromptInput)
+            meter = screen.query_one(ContextMeter)
+            await wait_for(pilot, lambda: app.focused is box, timeout=10)
+            await pilot.press(*"/deep hello")
+            await wait_for(pilot, lambda: "/ 7,168 tokens · deep" in str(meter.render()))

@@ -26,6 +26,7 @@ class MeterController:
         self._branch_key: tuple[str | None, str | None] | None = None
         self._branch_tokens = 0
         self._timer: Timer | None = None
+        self._asked: set[str] = set()  # routes whose server was asked for its window
 
     def schedule(self) -> None:
         """Update after a pause: a paste or fast typing costs one estimate, not one per key."""
@@ -64,3 +65,27 @@ class MeterController:
             screen.chat.window_of,
         )
         screen.query_one(ContextMeter).show(meter.line(), meter.level)
+        if meter.budget is None:
+            self._learn_window(meter.route)
+
+    def _learn_window(self, route: str) -> None:
+        """Ask the route's server for its window once, in the background, then redraw: the
+        meter shows deep's window without waiting for a long prompt to need it."""
+        chat = self.screen.chat
+        if route in self._asked or route not in chat.engines.names:
+            return
+        self._asked.add(route)
+        if not chat.engines.config(route).api_base:
+            return  # a provider's model: litellm's table is read when a long prompt needs it
+        learn = getattr(chat.engines.get(route), "learn_window_blocking", None)
+        if learn is None:
+            return
+
+        def work() -> None:
+            try:
+                learn()
+            except Exception:  # a server that answers badly: the window stays unknown
+                return
+            self.screen.app.call_from_thread(self.schedule)
+
+        self.screen.run_worker(work, thread=True, group="meter-window", exit_on_error=False)
