@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.backend.engine import Engine, closing_stream
-from app.backend.events import ChatMessage, Content, Failed
+from app.backend.engine import AnswerFailed, Engine, answer_text
+from app.backend.events import ChatMessage
 from app.context_fit import CHARS_PER_TOKEN, answer_reserve
-from app.sanitize import StreamSanitizer
 
 SUMMARY_PROMPT = (
     "Summarise the conversation above for someone who must continue it: the facts, numbers, "
@@ -66,14 +65,9 @@ async def summarise(
             + SUMMARY_PROMPT.format(words=words),
         },
     ]
-    clean, parts = StreamSanitizer(), []
-    async with closing_stream(engine.stream(request, temperature=0.0)) as events:
-        async for event in events:
-            if isinstance(event, Content):
-                parts.append(clean.feed(event.text))
-            elif isinstance(event, Failed):
-                raise SummaryFailed(event.message)
-    parts.append(clean.flush())
-    text = "".join(parts).strip()
+    try:
+        text = await answer_text(engine, request, temperature=0.0)
+    except AnswerFailed as exc:
+        raise SummaryFailed(str(exc)) from None
     limit = int(cap * CHARS_PER_TOKEN)
     return text if len(text) <= limit else text[:limit].rstrip() + "…"

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.backend.events import ChatMessage, StreamEvent
+from app.backend.events import ChatMessage, Content, Failed, StreamEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +80,25 @@ async def closing_stream(
         close = getattr(events, "aclose", None)
         if close is not None:
             await close()
+
+
+class AnswerFailed(Exception):
+    """A whole-answer request failed; the message is the engine's one line."""
+
+
+async def answer_text(
+    engine: Engine, messages: Sequence[ChatMessage], temperature: float | None = None
+) -> str:
+    """The whole answer to ``messages`` as one string, control sequences stripped, for the
+    steps that read an answer rather than show it streaming (a critique, a summary)."""
+    from app.sanitize import StreamSanitizer
+
+    clean, parts = StreamSanitizer(), []
+    async with closing_stream(engine.stream(messages, temperature=temperature)) as events:
+        async for event in events:
+            if isinstance(event, Content):
+                parts.append(clean.feed(event.text))
+            elif isinstance(event, Failed):
+                raise AnswerFailed(event.message)
+    parts.append(clean.flush())
+    return "".join(parts).strip()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.backend.engine import closing_stream
-from app.backend.events import ChatMessage, Content, Failed
+from app.backend.engine import AnswerFailed, answer_text
+from app.backend.events import ChatMessage
 from app.chat import ChatService, Turn
 from app.critique import (
     PROBLEMS_INSTRUCTION,
@@ -23,7 +23,6 @@ from app.critique import (
     problems,
     summary,
 )
-from app.sanitize import StreamSanitizer
 from storage import Message, MessageStatus
 
 CRITIQUE_PROMPT = f"Critique your last answer. {PROBLEMS_INSTRUCTION} No rewrite yet."
@@ -51,15 +50,10 @@ async def critique_of(chat: ChatService, answer: Message, context: list[ChatMess
     engine = chat.engines.get(answer.route or "fast")
     messages = [*context, {"role": "assistant", "content": answer.content},
                 {"role": "user", "content": CRITIQUE_PROMPT}]  # fmt: skip
-    clean, parts = StreamSanitizer(), []
-    async with closing_stream(engine.stream(messages)) as events:
-        async for event in events:
-            if isinstance(event, Content):
-                parts.append(clean.feed(event.text))
-            elif isinstance(event, Failed):
-                raise CritiqueFailed(event.message)
-    parts.append(clean.flush())
-    return "".join(parts).strip()
+    try:
+        return await answer_text(engine, messages)
+    except AnswerFailed as exc:
+        raise CritiqueFailed(str(exc)) from None
 
 
 async def begin_revision(chat: ChatService, answer: Message) -> Revision:

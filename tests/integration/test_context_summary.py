@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import MessageStatus, RouteRecord, Store
+from tests.helpers import long_session
 from tests.servers.fake_openai import FakeOpenAI, http_error, ok
 
 pytestmark = pytest.mark.integration
@@ -21,19 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def seed_long_session(home: Path) -> str:
-    """Six turns of about 200 tokens each: far more than a 600-token window holds."""
-    store = Store.open(home / "aha.db")
-    try:
-        session = store.create_session()
-        parent = None
-        for i in range(3):
-            user = store.add_user_message(session.id, parent, f"Run {i}: " + "loss fell " * 70)
-            answer = store.start_assistant(session.id, user.id, RouteRecord("fast", "scripted"))
-            store.finish_assistant(answer.id, MessageStatus.COMPLETE, f"Noted run {i}. " * 50)
-            parent = answer.id
-        return session.id
-    finally:
-        store.close()
+    """Three turns of about 200 tokens each: far more than a 600-token window holds."""
+    return long_session.seed_long_session(home, turns=3, words=140)
 
 
 def ask(home: Path, fast: FakeOpenAI, *args: str, overflow: str = "summarise"):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import MessageStatus, RouteRecord, Store
+from tests.helpers import long_session
 from tests.servers.fake_openai import FakeOpenAI, models_listing, ok
 
 pytestmark = pytest.mark.integration
@@ -22,18 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 def seed_long_session(home: Path) -> str:
     """Six turns of about 700 tokens each: past the 2,048 tokens under which no server is
     asked for its window, and far past the 600 this one lists."""
-    store = Store.open(home / "aha.db")
-    try:
-        session = store.create_session()
-        parent = None
-        for i in range(6):
-            user = store.add_user_message(session.id, parent, f"Run {i}: " + "loss fell " * 130)
-            answer = store.start_assistant(session.id, user.id, RouteRecord("deep", "fake-deep"))
-            store.finish_assistant(answer.id, MessageStatus.COMPLETE, f"Noted run {i}. " * 100)
-            parent = answer.id
-        return session.id
-    finally:
-        store.close()
+    return long_session.seed_long_session(home, turns=6, words=260, route="deep")
 
 
 def ask(home: Path, deep: FakeOpenAI, *args: str) -> subprocess.CompletedProcess[str]:
