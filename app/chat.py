@@ -16,7 +16,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from app import signals
-from app.attachments import with_attachments
 from app.backend.budget import ThinkingBudget, time_limit_note
 from app.backend.engine import Availability, with_temperature
 from app.backend.engine import closing_stream as _closing
@@ -24,6 +23,7 @@ from app.backend.events import ChatMessage, Content, Done, Failed, StreamEvent, 
 from app.backend.registry import Engines
 from app.backend.retry import RouteFailed
 from app.backend.usage import answer_cost
+from app.branch import branch_messages
 from app.config import RouteConfig, Settings, context_window
 from app.context_fit import (
     TOKENS_PER_MESSAGE,
@@ -214,8 +214,9 @@ class ChatService:
             return turn
         # Fitted now, before the badge is drawn, so the badge can say what was left out.
         try:
-            await self._learn_window(turn)
-            self._fit(turn)
+            messages = self.context_for(turn)  # read once: the learning and the fit share it
+            await self._learn_window(turn, messages)
+            self._fit(turn, messages)
         except PromptTooLong as exc:
             if not await self._reroute_too_long(turn, str(exc)):
                 line = error_line(f"{turn.route} route: {exc}")
@@ -232,49 +233,27 @@ class ChatService:
         """The fast model summarises the turns the fit left out; the summary is stored with
         the answer and sent in their place, and the badge says so. On failure the turn goes
         on trimmed, the reason in its badge."""
-        from app.context_summary import SummaryFailed, summarise, summary_message
+        from app.context_summary import SummaryFailed, summarise_on, summary_message
 
-        if FALLBACK_ROUTE not in self.engines.names or not turn.context:
-            return
-        fast_config = self.engines.config(FALLBACK_ROUTE)
-        fast = self.engines.get(FALLBACK_ROUTE)
         count = len(turn.dropped)
-        window = self.window_of(FALLBACK_ROUTE) or fast_config.n_ctx
         try:
-            text = await summarise(
-                fast, turn.dropped, window, fast_config.max_tokens,
-                self.settings.context.summary_tokens,
-            )  # fmt: skip
+            text, model = await summarise_on(
+                self.engines, FALLBACK_ROUTE, turn.dropped, self.settings.context.summary_tokens
+            )
         except SummaryFailed as exc:
-            self._set_note(turn, f"context: no summary ({error_line(str(exc))})")
+            window = self.engines.window_of(turn.route) or 0
+            self._add_note(turn, f"context: no summary ({error_line(str(exc))})")
+            self._add_note(turn, trim_note(count, window))
             return
-        if not text:
-            return
-        model = one_line(fast.model_label, 200)
         self.store.add_context_summary(turn.assistant.id, turn.session_id, count, text, model)
-        head, rest = turn.context[:1], turn.context[1:]
-        turn.context = [*head, summary_message(text, count), *rest]
-        note = (turn.note or "").replace(self._trim_note_of(turn), "").strip(" ·")
+        assert turn.context is not None
+        turn.context = [turn.context[0], summary_message(text, count), *turn.context[1:]]
         summarised = f"context: the {count} oldest message(s) summarised by {FALLBACK_ROUTE}"
-        self._set_note(turn, " · ".join(n for n in (note, summarised) if n), replace=True)
+        self._add_note(turn, summarised)
 
-    def _trim_note_of(self, turn: Turn) -> str:
-        window = self.window_of(turn.route)
-        return trim_note(len(turn.dropped), window) if window else ""
-
-    def window_of(self, route: str) -> int | None:
-        """The route's context window: its config's (llama.cpp's `n_ctx`, `context_window`),
-        else what its server or litellm's model table said once the route was checked."""
-        if route not in self.engines.names:
-            return None
-        window = context_window(self.engines.config(route))
-        if window is None:
-            served = getattr(self.engines.built(route), "served_window", None)
-            window = served if isinstance(served, int) else None
-        return window
-
-    def _set_note(self, turn: Turn, note: str, replace: bool = False) -> None:
-        turn.note = note if replace else " · ".join(n for n in (turn.note, note) if n)
+    def _add_note(self, turn: Turn, note: str) -> None:
+        """Add to the badge's note, stored at once (a crash later still says why)."""
+        turn.note = " · ".join(n for n in (turn.note, note) if n)
         model = turn.assistant.model or ""
         self.store.update_route(turn.assistant.id, turn.route, model, turn.note)
 
@@ -294,27 +273,27 @@ class ChatService:
         self.store.update_route(turn.assistant.id, turn.route, model, turn.note)
         turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
         try:
-            await self._learn_window(turn)
-            self._fit(turn)
+            messages = self.context_for(turn)  # read once: the learning and the fit share it
+            await self._learn_window(turn, messages)
+            self._fit(turn, messages)
         except PromptTooLong:
             return False
         return True
 
-    async def _learn_window(self, turn: Turn) -> None:
-        """Ask the route's server for its window (once) when the context may not fit the
+    async def _learn_window(self, turn: Turn, messages: list[ChatMessage]) -> None:
+        """Ask the route's server for its window (once) when ``messages`` may not fit the
         smallest window any engine runs with; a short prompt skips the round trip."""
-        learn = getattr(turn.engine, "learn_window_blocking", None)
-        if learn is None or self.window_of(turn.route) is not None:
+        if self.engines.window_of(turn.route) is not None:
             return
-        if sum(message_tokens(m) for m in self.context_for(turn)) <= ASSUMED_WINDOW:
-            return
-        await asyncio.to_thread(learn)
+        if sum(message_tokens(m) for m in messages) > ASSUMED_WINDOW:
+            await self.engines.learn_window(turn.route)
 
-    def _fit(self, turn: Turn) -> None:
-        """Fit the context to the route's window now; the badge note and the row say how
-        much was left out. `PromptTooLong` when the prompt alone does not fit."""
+    def _fit(self, turn: Turn, messages: list[ChatMessage] | None = None) -> None:
+        """Fit the context (``messages``, or the branch read now) to the route's window; the
+        badge note and the row say how much was left out. `PromptTooLong` when the prompt
+        alone does not fit."""
         config = self.engines.config(turn.route) if turn.route in self.engines.names else None
-        turn.context = self._fitted_context(turn, config)
+        turn.context = self._fitted_context(turn, config, messages)
         turn.context_route = turn.route
 
     def _previous_answer(self, user: Message) -> Message | None:
@@ -324,18 +303,7 @@ class ChatService:
 
     def context_for(self, turn: Turn) -> list[ChatMessage]:
         """The active branch, root to this prompt: text only, never reasoning, never failures."""
-        messages: list[ChatMessage] = [{"role": "system", "content": SYSTEM_PROMPT}]
-        thread = self.store.thread(turn.user.id)
-        attached = self.store.attachments_for([m.id for m in thread if m.role == "user"])
-        for message in thread:
-            if message.role == "assistant" and (
-                message.status is MessageStatus.ERROR or not message.content.strip()
-            ):
-                continue
-            content = message.content
-            if message.role == "user":  # stored as typed; the model never sees `/deep ...`
-                content = with_attachments(split_override(content)[1], attached.get(message.id, []))
-            messages.append({"role": message.role, "content": content})
+        messages = branch_messages(self.store, turn.user.id, SYSTEM_PROMPT)
         if turn.prefix:
             messages.append({"role": "assistant", "content": turn.prefix})
             messages.append({"role": "user", "content": CONTINUE_PROMPT})
@@ -529,11 +497,13 @@ class ChatService:
         turn.assistant = self.store.get_message(turn.assistant.id) or turn.assistant
         return True
 
-    def _fitted_context(self, turn: Turn, config: RouteConfig | None) -> list[ChatMessage]:
+    def _fitted_context(
+        self, turn: Turn, config: RouteConfig | None, messages: list[ChatMessage] | None = None
+    ) -> list[ChatMessage]:
         """The context, cut from its oldest turns to fit the route's window (the badge and
         the row say how much was left out); `PromptTooLong` when the prompt alone is too big."""
-        messages = self.context_for(turn)
-        window = self.window_of(turn.route) if config is not None else None
+        messages = messages if messages is not None else self.context_for(turn)
+        window = self.engines.window_of(turn.route) if config is not None else None
         if window is None or config is None:
             return messages
         keep_last = 3 if turn.prefix else 1  # a continuation sends the prompt, prefix, request
@@ -551,11 +521,8 @@ class ChatService:
                 pass  # the prompt fits only without that room: trimmed, not summarised
         kept = {id(m) for m in fitted.messages}
         turn.dropped = [m for m in messages if id(m) not in kept]
-        if fitted.dropped:
-            turn.note = " · ".join(n for n in (turn.note, trim_note(fitted.dropped, window)) if n)
-            self.store.update_route(
-                turn.assistant.id, turn.route, turn.assistant.model or "", turn.note
-            )
+        if fitted.dropped and not turn.room_for_summary:  # a summary says so itself
+            self._add_note(turn, trim_note(fitted.dropped, window))
         return fitted.messages
 
     def _engine_stream(self, turn: Turn) -> AsyncIterator[StreamEvent]:

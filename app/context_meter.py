@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.attachments import with_attachments
+from app.branch import branch_messages
 from app.chat import SYSTEM_PROMPT
 from app.config import Settings, context_window
-from app.context_fit import TOKENS_PER_MESSAGE, answer_reserve, estimate_tokens
+from app.context_fit import TOKENS_PER_MESSAGE, answer_reserve, estimate_tokens, message_tokens
 from app.router import Router
 from app.router.overrides import split_override
-from storage import MessageStatus, Store
+from storage import Store
 from storage.attachments_repo import AttachmentLike
 
 WARN_AT = 0.75
@@ -57,22 +58,9 @@ class Meter:
 
 
 def branch_tokens(store: Store, leaf_id: str | None) -> int:
-    """The system prompt and the branch down to ``leaf_id``, attachments included."""
-    total = estimate_tokens(SYSTEM_PROMPT) + TOKENS_PER_MESSAGE
-    if leaf_id is None:
-        return total
-    thread = store.thread(leaf_id)
-    attached = store.attachments_for([m.id for m in thread if m.role == "user"])
-    for message in thread:
-        if message.role == "assistant" and (
-            message.status is MessageStatus.ERROR or not message.content.strip()
-        ):
-            continue  # the chat service sends neither failures nor empty answers
-        content = message.content
-        if message.role == "user":
-            content = with_attachments(content, attached.get(message.id, []))
-        total += estimate_tokens(content) + TOKENS_PER_MESSAGE
-    return total
+    """The system prompt and the branch down to ``leaf_id``, attachments included: what the
+    chat service would send before the new prompt."""
+    return sum(message_tokens(m) for m in branch_messages(store, leaf_id, SYSTEM_PROMPT))
 
 
 def measure(

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from app.backend.engine import AnswerFailed, Engine, answer_text
 from app.backend.events import ChatMessage
+from app.backend.registry import Engines
 from app.context_fit import CHARS_PER_TOKEN, answer_reserve
+from app.sanitize import one_line
 
 SUMMARY_PROMPT = (
     "Summarise the conversation above for someone who must continue it: the facts, numbers, "
@@ -71,3 +73,17 @@ async def summarise(
         raise SummaryFailed(str(exc)) from None
     limit = int(cap * CHARS_PER_TOKEN)
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+async def summarise_on(
+    engines: Engines, route: str, messages: Sequence[ChatMessage], cap: int
+) -> tuple[str, str]:
+    """``summarise`` on ``route``'s engine, within its window: (the summary, the model)."""
+    if route not in engines.names:
+        raise SummaryFailed(f"no {route} route to summarise with")
+    config, engine = engines.config(route), engines.get(route)
+    window = engines.window_of(route) or config.n_ctx
+    text = await summarise(engine, messages, window, config.max_tokens, cap)
+    if not text:
+        raise SummaryFailed(f"the {route} model wrote no summary")
+    return text, one_line(engine.model_label, 200)

@@ -62,30 +62,27 @@ class MeterController:
             self._branch_tokens,
             screen.prompt_box.text,
             screen.attaching.tray.items,
-            screen.chat.window_of,
+            screen.chat.engines.window_of,
         )
         screen.query_one(ContextMeter).show(meter.line(), meter.level)
         if meter.budget is None:
             self._learn_window(meter.route)
 
     def _learn_window(self, route: str) -> None:
-        """Ask the route's server for its window once, in the background, then redraw: the
-        meter shows deep's window without waiting for a long prompt to need it."""
-        chat = self.screen.chat
-        if route in self._asked or route not in chat.engines.names:
+        """Ask a server route for its window once, in the background, then redraw: the meter
+        shows deep's window without waiting for a long prompt to need it."""
+        engines = self.screen.chat.engines
+        if route in self._asked or route not in engines.names:
             return
         self._asked.add(route)
-        if not chat.engines.config(route).api_base:
+        if not engines.config(route).api_base:
             return  # a provider's model: litellm's table is read when a long prompt needs it
-        learn = getattr(chat.engines.get(route), "learn_window_blocking", None)
-        if learn is None:
-            return
 
-        def work() -> None:
+        async def learn() -> None:
             try:
-                learn()
+                await engines.learn_window(route)
             except Exception:  # a server that answers badly: the window stays unknown
                 return
-            self.screen.app.call_from_thread(self.schedule)
+            self.schedule()
 
-        self.screen.run_worker(work, thread=True, group="meter-window", exit_on_error=False)
+        self.screen.run_worker(learn(), group="meter-window", exit_on_error=False)
