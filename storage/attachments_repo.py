@@ -65,17 +65,23 @@ class AttachmentsRepo(StoreBase):
         """Inside the caller's write: the prompt and its attachments land together or not."""
         now = now_iso()
         for position, item in enumerate(items):
-            digest = content_hash(item.text)
-            self.conn.execute(
-                "INSERT OR IGNORE INTO attachment_contents (hash, text, created_at)"
-                " VALUES (?, ?, ?)",
-                (digest, item.text, now),
-            )
-            self.conn.execute(
-                "INSERT INTO message_attachments (message_id, position, hash, name, kind, note,"
-                " tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (message_id, position, digest, item.name, item.kind, item.note, item.tokens),
-            )
+            self._insert_attachment(message_id, position, item, now)
+
+    def _insert_attachment(
+        self, message_id: str, position: int, item: AttachmentLike, now: str
+    ) -> None:
+        """One use of an attachment; its content is stored unless the same text already is
+        (the hash is always computed here, never taken from the caller)."""
+        digest = content_hash(item.text)
+        self.conn.execute(
+            "INSERT OR IGNORE INTO attachment_contents (hash, text, created_at) VALUES (?, ?, ?)",
+            (digest, item.text, now),
+        )
+        self.conn.execute(
+            "INSERT INTO message_attachments (message_id, position, hash, name, kind, note,"
+            " tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message_id, position, digest, item.name, item.kind, item.note, item.tokens),
+        )
 
     def attachments_of(self, message_id: str) -> list[StoredAttachment]:
         rows = self._rows(_SELECT + " WHERE a.message_id = ? ORDER BY a.position", (message_id,))

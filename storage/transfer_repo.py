@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from storage.attachments_repo import AttachmentsRepo, StoredAttachment, content_hash
+from storage.attachments_repo import AttachmentsRepo, StoredAttachment
 from storage.ids import new_id, now_iso
 from storage.models import Message, Session
 
@@ -237,18 +237,7 @@ class TransferRepo(AttachmentsRepo):
         )
         now = now_iso()
         for a in tree.attachments:
-            digest = content_hash(a.text)  # recomputed: a hand-edited file's hash is not trusted
-            self.conn.execute(
-                "INSERT OR IGNORE INTO attachment_contents (hash, text, created_at)"
-                " VALUES (?, ?, ?)",
-                (digest, a.text, now),
-            )
-            self.conn.execute(
-                "INSERT INTO message_attachments (message_id, position, hash, name, kind, note,"
-                " tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (local.get(a.message_id, a.message_id), a.position, digest, a.name, a.kind,
-                 a.note, a.tokens),
-            )  # fmt: skip
+            self._insert_attachment(local.get(a.message_id, a.message_id), a.position, a, now)
         return session
 
 
